@@ -1,0 +1,37 @@
+# Two commands for learners: `make lab` and `make test`. Both set up .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8888
+# JupyterLab refuses to run as root unless told; CI containers run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: install lab test notebooks lint clean
+
+install: $(STAMP)
+
+# The stamp is newer than requirements.txt once installed, so a second run installs nothing.
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# Bound to 127.0.0.1; Jupyter generates a random token and prints the URL to open.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG) \
+		--ServerApp.root_dir=$(CURDIR) notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest
+
+# Rebuild every notebook from notebooks/src/*.py and execute it top to bottom in place.
+notebooks: $(STAMP)
+	TQDM_DISABLE=1 $(BIN)/python tests/tools/build_notebooks.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests
+
+clean:
+	rm -rf $(VENV) _site _slides test-artifacts

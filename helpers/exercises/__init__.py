@@ -1,0 +1,10 @@
+"""Checkers for the "try it" exercises: ``check_<name>(answer)`` says what is right, or hints at what is wrong.
+
+Each notebook's checkers live in their own submodule and are re-exported here, so a notebook calls
+``from helpers.exercises import check_<name>``.
+"""
+
+from helpers.exercises._feedback import ExerciseResult
+from helpers.exercises.marginal import *  # noqa: F401,F403 (notebook 01)
+
+__all__ = ["ExerciseResult"]
