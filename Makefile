@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
+# Extra JupyterLab flags, e.g. LAB_ARGS=--no-browser on a remote machine.
+LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; CI containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -21,7 +23,7 @@ $(STAMP): requirements.txt pyproject.toml
 # Bound to 127.0.0.1; Jupyter generates a random token and prints the URL to open.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG) \
-		--ServerApp.root_dir=$(CURDIR) notebooks/00_start_here.ipynb
+		--ServerApp.root_dir=$(CURDIR) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 test: $(STAMP)
 	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest

@@ -5,6 +5,7 @@ Each notebook's checkers live in their own submodule and are re-exported here, s
 """
 
 from helpers.exercises._feedback import ExerciseResult
+from helpers.exercises.notation import *  # noqa: F401,F403 (notebook 00)
 from helpers.exercises.marginal import *  # noqa: F401,F403 (notebook 01)
 
 __all__ = ["ExerciseResult"]
