@@ -46,3 +46,25 @@ def subplots(nrows: int = 1, ncols: int = 1, width: float | None = None, height:
     w = width if width is not None else 5.2 * ncols if ncols > 1 else COURSE_STYLE["figure.figsize"][0]
     h = height if height is not None else 4.0 * nrows if nrows > 1 else COURSE_STYLE["figure.figsize"][1]
     return plt.subplots(nrows, ncols, figsize=(w, h), constrained_layout=True, **kwargs)
+
+
+def gaussian_ellipse(ax, mean, cov, n_std: float = 2.0, **kwargs):
+    """Draw the n_std-standard-deviation contour of a 2-D Gaussian N(mean, cov) on ``ax``; returns the patch.
+
+    The ellipse axes are the eigenvectors of ``cov``, with half-lengths n_std * sqrt(eigenvalue).
+    """
+    import numpy as np
+    from matplotlib.patches import Ellipse
+
+    cov = np.asarray(cov, dtype=float)
+    if cov.shape != (2, 2):
+        raise ValueError(f"cov must have shape (2, 2), got {cov.shape}")
+    eigvals, eigvecs = np.linalg.eigh(cov)
+    if np.any(eigvals <= 0):
+        raise ValueError("cov must be positive definite")
+    angle = np.degrees(np.arctan2(eigvecs[1, -1], eigvecs[0, -1]))
+    width, height = 2 * n_std * np.sqrt(eigvals[::-1])
+    kwargs.setdefault("fill", False)
+    patch = Ellipse(tuple(np.asarray(mean, dtype=float)), width, height, angle=angle, **kwargs)
+    ax.add_patch(patch)
+    return patch
