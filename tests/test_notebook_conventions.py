@@ -1,0 +1,85 @@
+"""Every committed notebook follows the course conventions (checked on the saved .ipynb files)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _load(path):
+    return json.loads(path.read_text())
+
+
+def test_the_course_has_its_notebooks():
+    names = [p.stem[:2] for p in NOTEBOOKS]
+    assert names[:2] == ["00", "01"], names
+    assert names == sorted(set(names)), "notebook numbers must be unique and ordered"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_from_a_clean_top_to_bottom_run(path):
+    counts = [c["execution_count"] for c in _load(path)["cells"] if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: run `make notebooks` (counts {counts})"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_error_outputs(path):
+    for cell in _load(path)["cells"]:
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{path.name}: {out.get('ename')}: {out.get('evalue')}"
+            if out["output_type"] == "stream" and out["name"] == "stderr":
+                text = "".join(out["text"])
+                assert "Traceback" not in text and "Error" not in text, f"{path.name}: stderr: {text[:300]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_title_cell_states_goals_and_run_time(path):
+    first_markdown = next(c for c in _load(path)["cells"] if c["cell_type"] == "markdown")
+    text = "".join(first_markdown["source"])
+    assert text.lstrip().startswith(f"# {path.stem[:2]}"), f"{path.name}: title must start with '# {path.stem[:2]}'"
+    assert re.search(r"Run time:\*?\*?\s*about \d+ s", text), f"{path.name}: state 'Run time: about N s'"
+    assert "Prerequisites" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercises_have_checks_and_collapsed_solutions(path):
+    cells = _load(path)["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    tries = [i for i, s in enumerate(sources) if cells[i]["cell_type"] == "markdown" and "### Try it" in s]
+    assert len(tries) >= 2, f"{path.name}: needs at least two 'Try it' exercises"
+    for i in tries:
+        answer, solution, check = cells[i + 1], cells[i + 2], cells[i + 3]
+        assert "answer = ..." in "".join(answer["source"]), f"{path.name}: exercise cell after {sources[i][:40]!r}"
+        assert solution.get("metadata", {}).get("jupyter", {}).get("source_hidden") is True
+        assert "if answer is ...:" in "".join(solution["source"])
+        check_src = "".join(check["source"])
+        assert re.search(r"check_\w+\(answer", check_src) and "assert result.passed" in check_src
+        assert any("✔ correct" in json.dumps(o, ensure_ascii=False) for o in check.get("outputs", [])), f"{path.name}: check not green"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_links_to_the_next_notebook(path):
+    text = " ".join("".join(c["source"]) for c in _load(path)["cells"] if c["cell_type"] == "markdown")
+    later = [p for p in NOTEBOOKS if p.stem > path.stem]
+    if later:
+        assert f"({later[0].name})" in text, f"{path.name}: link to {later[0].name}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_widget_metadata_renders_on_github(path):
+    widgets = _load(path)["metadata"].get("widgets")
+    if widgets is not None:
+        state = widgets.get("application/vnd.jupyter.widget-state+json", {})
+        assert "state" in state and state["state"], f"{path.name}: metadata.widgets without widget state"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_plot_cells_do_not_rely_on_a_trailing_semicolon(path):
+    # nbval bug #194: a trailing ';' does not hide the result, so plotting cells end with plt.show().
+    for cell in _load(path)["cells"]:
+        if cell["cell_type"] == "code":
+            lines = [ln for ln in "".join(cell["source"]).rstrip().splitlines() if ln.strip()]
+            assert not (lines and lines[-1].rstrip().endswith(";")), f"{path.name}: {lines[-1]!r}"
