@@ -7,5 +7,6 @@ Each notebook's checkers live in their own submodule and are re-exported here, s
 from helpers.exercises._feedback import ExerciseResult
 from helpers.exercises.notation import *  # noqa: F401,F403 (notebook 00)
 from helpers.exercises.marginal import *  # noqa: F401,F403 (notebook 01)
+from helpers.exercises.discrete import *  # noqa: F401,F403 (notebook 06)
 
 __all__ = ["ExerciseResult"]
