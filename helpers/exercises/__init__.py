@@ -7,6 +7,8 @@ Each notebook's checkers live in their own submodule and are re-exported here, s
 from helpers.exercises._feedback import ExerciseResult
 from helpers.exercises.notation import *  # noqa: F401,F403 (notebook 00)
 from helpers.exercises.marginal import *  # noqa: F401,F403 (notebook 01)
+from helpers.exercises.monte_carlo import *  # noqa: F401,F403 (notebook 02)
+from helpers.exercises.gradients import *  # noqa: F401,F403 (notebook 03)
 from helpers.exercises.discrete import *  # noqa: F401,F403 (notebook 06)
 
 __all__ = ["ExerciseResult"]

@@ -1,0 +1,107 @@
+"""Checkers for notebook 02 (naive Monte Carlo estimates of log p(x))."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+from helpers.exercises._feedback import ExerciseResult, _as_array, compare
+
+__all__ = ["check_log_estimate", "check_effective_sample_size", "check_posterior_prior_kl"]
+
+
+def _close(ans, value, rtol=1e-6, atol=1e-8) -> bool:
+    return (
+        ans is not None
+        and np.shape(ans) == np.shape(value)
+        and bool(np.allclose(ans, value, rtol=rtol, atol=atol))
+    )
+
+
+def check_log_estimate(answer, log_lik) -> ExerciseResult:
+    r"""Exercise: log p_hat(x) = log (1/M) sum_m exp(log_lik_m), computed without underflow.
+
+    ``log_lik`` holds log p(x|z_m) for M prior samples; the reference is SciPy's logsumexp minus log M.
+    """
+    log_lik = np.asarray(log_lik, dtype=np.float64)
+    n = log_lik.shape[-1]
+    expected = logsumexp(log_lik, axis=-1) - np.log(n)
+    ans = _as_array(answer)
+    if ans is not None and ans.shape == expected.shape:
+        if not np.all(np.isfinite(ans)):
+            return ExerciseResult(
+                "log_estimate",
+                False,
+                "got -inf or NaN: exp(log_lik) underflows to 0 for values like -1000. Subtract the maximum "
+                "before exponentiating and add it back after the log.",
+            )
+        if _close(ans, np.mean(log_lik, axis=-1)):
+            return ExerciseResult(
+                "log_estimate",
+                False,
+                "that is the mean of the logs, E[log p(x|z)], which Jensen's inequality puts below "
+                "log E[p(x|z)]: "
+                "average the likelihoods first, then take the log.",
+            )
+        if _close(ans, expected + np.log(n)):
+            return ExerciseResult(
+                "log_estimate", False, "that is the log of the sum: divide by M, i.e. subtract log M."
+            )
+        if _close(ans, np.max(log_lik, axis=-1)):
+            return ExerciseResult(
+                "log_estimate",
+                False,
+                "that is only the largest term (the shift): add log of the mean of exp(log_lik - max).",
+            )
+    return compare("log_estimate", answer, expected, what="log p̂(x)")
+
+
+def check_effective_sample_size(answer, log_w) -> ExerciseResult:
+    r"""Exercise: Kish's ESS = (sum_m w_m)^2 / sum_m w_m^2 for weights w_m = exp(log_w_m) (one set, 1-D)."""
+    log_w = np.asarray(log_w, dtype=np.float64)
+    if log_w.ndim != 1:
+        raise ValueError(f"log_w must be 1-D, got shape {log_w.shape}")
+    w = np.exp(log_w - np.max(log_w))
+    expected = np.sum(w) ** 2 / np.sum(w**2)
+    n = log_w.shape[0]
+    ans = _as_array(answer)
+    if ans is not None and ans.shape == ():
+        if _close(ans, n) and not np.isclose(expected, n):
+            return ExerciseResult(
+                "effective_sample_size",
+                False,
+                "M is the ESS of equal weights only: use the weights exp(log_w).",
+            )
+        if _close(ans, expected / n):
+            return ExerciseResult(
+                "effective_sample_size", False, "that is the fraction ESS / M: multiply by M."
+            )
+        if _close(ans, 1.0 / expected):
+            return ExerciseResult(
+                "effective_sample_size", False, "that is upside down: (sum w)^2 goes on top, sum w^2 below."
+            )
+    return compare("effective_sample_size", answer, expected, what="the effective sample size")
+
+
+def check_posterior_prior_kl(answer, post_mean, post_cov) -> ExerciseResult:
+    r"""Exercise: KL(N(mu, S) || N(0, I_k)) = 1/2 (tr S + mu^T mu - k - log det S), in nats."""
+    mu = np.asarray(post_mean, dtype=np.float64)
+    S = np.asarray(post_cov, dtype=np.float64)
+    k = mu.shape[0]
+    _, log_det = np.linalg.slogdet(S)
+    expected = 0.5 * (np.trace(S) + mu @ mu - k - log_det)
+    ans = _as_array(answer)
+    if ans is not None and ans.shape == ():
+        if _close(ans, expected + 0.5 * k):
+            return ExerciseResult(
+                "posterior_prior_kl", False, "the -k inside the bracket is missing (it makes KL(p || p) = 0)."
+            )
+        if _close(ans, expected + log_det):
+            return ExerciseResult(
+                "posterior_prior_kl", False, "the log-determinant has the wrong sign: it is -log det S."
+            )
+        if _close(ans, expected + 0.5 * mu @ mu) or _close(ans, expected - 0.5 * mu @ mu):
+            return ExerciseResult(
+                "posterior_prior_kl", False, "check the mean term: it is + mu^T mu inside the 1/2 (...)."
+            )
+    return compare("posterior_prior_kl", answer, expected, what="KL(p(z|x) ‖ p(z))")
