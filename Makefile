@@ -9,7 +9,7 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; CI containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test notebooks lint clean
+.PHONY: install lab test notebooks lint clean site slides
 
 install: $(STAMP)
 
@@ -31,6 +31,15 @@ test: $(STAMP)
 # Rebuild every notebook from notebooks/src/*.py and execute it top to bottom in place.
 notebooks: $(STAMP)
 	TQDM_DISABLE=1 $(BIN)/python tests/tools/build_notebooks.py
+
+# The course as static HTML in _site/ (sliders frozen at their saved state), from the committed notebooks;
+# works offline, every script served from _site/assets/. Open _site/index.html in a browser.
+site: $(STAMP)
+	$(BIN)/python tests/tools/build_site.py --out _site
+
+# reveal.js lecture slides in _slides/ (a slide per ## heading), offline like the site.
+slides: $(STAMP)
+	$(BIN)/python tests/tools/build_site.py --slides --out _slides
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests

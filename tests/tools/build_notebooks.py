@@ -4,6 +4,10 @@ Each ``notebooks/src/NN_name.py`` (jupytext "percent" format, which diffs well) 
 ``notebooks/NN_name.ipynb``, executed in a fresh kernel so execution counts run 1, 2, 3, ...
 Widget state is saved in ``metadata.widgets`` so GitHub and nbviewer render the notebooks.
 
+Every notebook also gets, here and only here (authors never write them): "Open in Colab" and "Binder" badges
+under the title of its first markdown cell, and right after that cell a set-up cell (tagged ``colab-setup``)
+that installs the course when the notebook runs on Google Colab and does nothing, silently, anywhere else.
+
 Usage:  python tests/tools/build_notebooks.py [NN ...]     (no argument: every notebook)
 """
 
@@ -22,18 +26,76 @@ ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "notebooks" / "src"
 OUT = ROOT / "notebooks"
 
+# The course's GitHub repository (owner/name) and branch: the one place the Colab and Binder links come from.
+COURSE_REPO = "vi-course/variational-inference-for-lvms"
+COURSE_BRANCH = "main"
+COLAB_TAG = "colab-setup"
+_BADGE_MARK = "colab-badge.svg"
+
+COLAB_SETUP = f'''\
+# Colab set-up: on Google Colab this installs the course's helpers and turns on widget support.
+# Anywhere else (JupyterLab, `make test`) it does nothing and prints nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    repo = "https://github.com/{COURSE_REPO}.git"
+    if not os.path.isdir("/content/course"):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "{COURSE_BRANCH}", repo,
+                        "/content/course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", "/content/course"], check=True)
+    sys.path.insert(0, "/content/course")  # an editable install is only seen by a restarted kernel
+    os.chdir("/content/course/notebooks")
+    from google.colab import output
+
+    output.enable_custom_widget_manager()'''
+
+
+def badges(stem: str) -> str:
+    """Markdown for the "Open in Colab" and "Binder" badges of notebooks/<stem>.ipynb."""
+    path = f"notebooks/{stem}.ipynb"
+    colab = f"https://colab.research.google.com/github/{COURSE_REPO}/blob/{COURSE_BRANCH}/{path}"
+    binder = f"https://mybinder.org/v2/gh/{COURSE_REPO}/{COURSE_BRANCH}?urlpath=lab/tree/{path}"
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/{_BADGE_MARK})]({colab}) "
+            f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder})")
+
+
+def add_course_cells(nb, stem: str) -> None:
+    """Put the badges under the title of the first markdown cell and the Colab set-up cell right after it."""
+    first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), None)
+    if first is None:
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(badges(stem)))
+        first = 0
+    elif _BADGE_MARK not in nb.cells[first].source:
+        lines = nb.cells[first].source.split("\n")
+        title = lines[:1] if lines[0].startswith("#") else []
+        rest = lines[len(title):]
+        while rest and not rest[0].strip():
+            rest.pop(0)
+        blocks = [*title, *([""] if title else []), badges(stem), *([""] if rest else []), *rest]
+        nb.cells[first].source = "\n".join(blocks)
+    if not any(COLAB_TAG in c.metadata.get("tags", []) for c in nb.cells):
+        cell = nbformat.v4.new_code_cell(COLAB_SETUP, metadata={"tags": [COLAB_TAG]})
+        cell.id = COLAB_TAG  # a fixed id, so rebuilding does not change the file
+        nb.cells.insert(first + 1, cell)
+
 
 def build(src: Path, execute: bool = True) -> float:
     """Convert one source to .ipynb, execute it, write it; return the execution time in seconds."""
     nb = jupytext.read(src)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python",
+    }
     nb.metadata.pop("jupytext", None)
+    add_course_cells(nb, src.stem)
     elapsed = 0.0
     if execute:
         os.environ.setdefault("TQDM_DISABLE", "1")
         client = NotebookClient(
             nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(OUT)}},
-            store_widget_state=True,
+            store_widget_state=True, record_timing=False,  # no per-cell timestamps: rebuilds diff cleanly
         )
         start = time.perf_counter()
         client.execute()
