@@ -10,6 +10,7 @@ from helpers.exercises.marginal import *  # noqa: F401,F403 (notebook 01)
 from helpers.exercises.monte_carlo import *  # noqa: F401,F403 (notebook 02)
 from helpers.exercises.gradients import *  # noqa: F401,F403 (notebook 03)
 from helpers.exercises.elbo import *  # noqa: F401,F403 (notebook 04)
+from helpers.exercises.vae import *  # noqa: F401,F403 (notebook 05)
 from helpers.exercises.discrete import *  # noqa: F401,F403 (notebook 06)
 
 __all__ = ["ExerciseResult"]
