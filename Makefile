@@ -42,7 +42,7 @@ slides: $(STAMP)
 	$(BIN)/python tests/tools/build_site.py --slides --out _slides
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests
+	$(BIN)/ruff check helpers tests notebooks/src
 
 clean:
 	rm -rf $(VENV) _site _slides test-artifacts

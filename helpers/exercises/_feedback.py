@@ -49,7 +49,8 @@ def compare(name: str, answer, expected, *, what: str, rtol: float = 1e-6, atol:
         return ExerciseResult(name, False, f"expected {what} as a number or array, got {type(answer).__name__}.")
     if ans.shape != expected.shape:
         if ans.ndim == 2 and ans.T.shape == expected.shape and np.allclose(ans.T, expected, rtol=rtol, atol=atol):
-            return ExerciseResult(name, False, f"{what} is transposed: expected shape {expected.shape}, got {ans.shape}.")
+            return ExerciseResult(name, False,
+                                  f"{what} is transposed: expected shape {expected.shape}, got {ans.shape}.")
         if ans.size == expected.size:
             hint = "the right number of entries but the wrong shape"
         else:
@@ -60,17 +61,20 @@ def compare(name: str, answer, expected, *, what: str, rtol: float = 1e-6, atol:
     if not np.all(np.isfinite(ans)):
         return ExerciseResult(name, False, f"{what} contains NaN or inf: look for a log of 0 or an overflowing exp.")
     if np.allclose(ans, expected, rtol=rtol, atol=atol):
-        return ExerciseResult(name, True, f"{what} matches the reference (max abs error {np.max(np.abs(ans - expected)):.1e}).")
+        err = float(np.max(np.abs(ans - expected)))
+        return ExerciseResult(name, True, f"{what} matches the reference (max abs error {err:.1e}).")
     scale = np.max(np.abs(expected)) + atol
     if np.allclose(ans, -expected, rtol=rtol, atol=atol) and scale > atol:
         return ExerciseResult(name, False, f"{what} has the wrong sign.")
     for factor, label in ((2.0, "twice"), (0.5, "half")):
         if np.allclose(ans, factor * expected, rtol=rtol, atol=atol) and scale > atol:
-            return ExerciseResult(name, False, f"{what} is {label} the reference: look for a missing or extra factor of 2 (1/2 in a Gaussian log-density?).")
+            return ExerciseResult(name, False, f"{what} is {label} the reference: look for a missing or extra factor "
+                                               "of 2 (1/2 in a Gaussian log-density?).")
     with np.errstate(all="ignore"):
         if np.all(expected > 0) and np.allclose(ans, np.log(expected), rtol=rtol, atol=atol):
             return ExerciseResult(name, False, f"{what} looks like the log of the reference: is an exp missing?")
         if np.allclose(ans, np.exp(expected), rtol=rtol, atol=atol):
             return ExerciseResult(name, False, f"{what} looks like the exp of the reference: is a log missing?")
     err = float(np.max(np.abs(ans - expected)))
-    return ExerciseResult(name, False, f"{what} is off by up to {err:.3g} (reference scale {scale:.3g}); recheck the formula.")
+    return ExerciseResult(name, False,
+                          f"{what} is off by up to {err:.3g} (reference scale {scale:.3g}); recheck the formula.")

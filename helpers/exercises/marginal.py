@@ -16,9 +16,11 @@ def check_marginal_cov(answer, A, Sigma) -> ExerciseResult:
     expected = A @ A.T + Sigma
     ans = np.asarray(answer, dtype=np.float64) if answer is not None and answer is not Ellipsis else None
     if ans is not None and ans.shape == (A.shape[1], A.shape[1]) and ans.shape != expected.shape:
-        return ExerciseResult("marginal_cov", False, "that is k x k: A^T A is the wrong product; p(x) lives in data space, (d, d).")
+        return ExerciseResult("marginal_cov", False,
+                              "that is k x k: A^T A is the wrong product; p(x) lives in data space, (d, d).")
     if ans is not None and ans.shape == expected.shape and np.allclose(ans, A @ A.T):
-        return ExerciseResult("marginal_cov", False, "the spread that z induces is there, but the observation noise Sigma is missing.")
+        return ExerciseResult("marginal_cov", False,
+                              "the spread that z induces is there, but the observation noise Sigma is missing.")
     if ans is not None and ans.shape == expected.shape and np.allclose(ans, Sigma):
         return ExerciseResult("marginal_cov", False, "that is only the noise: the latent z also spreads x, by A A^T.")
     return compare("marginal_cov", answer, expected, what="the marginal covariance")
@@ -30,7 +32,9 @@ def check_posterior_mean_1d(answer, a: float, b: float, noise_var: float, x: flo
     if answer is not None and answer is not Ellipsis:
         ans = float(np.asarray(answer))
         if np.isclose(ans, (x - b) / a):
-            return ExerciseResult("posterior_mean_1d", False, "(x - b)/a ignores the prior: the posterior mean is shrunk towards 0.")
+            return ExerciseResult("posterior_mean_1d", False,
+                                  "(x - b)/a ignores the prior: the posterior mean is shrunk towards 0.")
         if np.isclose(ans, a * (x - b) / noise_var):
-            return ExerciseResult("posterior_mean_1d", False, "the prior precision 1 is missing from the denominator: it should be a^2 + noise_var.")
+            return ExerciseResult("posterior_mean_1d", False,
+                                  "the prior precision 1 is missing from the denominator: use a^2 + noise_var.")
     return compare("posterior_mean_1d", answer, expected, what="the posterior mean E[z|x]")
