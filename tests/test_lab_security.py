@@ -2,36 +2,20 @@
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, http_status, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
-
-
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("lab") / "lab.log"
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(log_path.parent / "runtime"))
     with open(log_path, "w") as log:
@@ -52,31 +36,19 @@ def lab_server(tmp_path_factory):
             pytest.fail(f"JupyterLab did not start; log:\n{log_path.read_text()[-3000:]}")
         yield port, token
     finally:
-        _stop(proc)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
+        stop_process_group(proc)
 
 
 def test_api_refuses_requests_without_token(lab_server):
     port, _ = lab_server
-    assert _status(f"http://127.0.0.1:{port}/api/contents") == 403
-    assert _status(f"http://127.0.0.1:{port}/api/kernels") == 403
+    assert http_status(f"http://127.0.0.1:{port}/api/contents") == 403
+    assert http_status(f"http://127.0.0.1:{port}/api/kernels") == 403
 
 
 def test_api_accepts_the_token(lab_server):
     port, token = lab_server
     assert len(token) >= 32, "the generated token should be long and random"
-    assert _status(f"http://127.0.0.1:{port}/api/contents?token={token}") == 200
+    assert http_status(f"http://127.0.0.1:{port}/api/contents?token={token}") == 200
 
 
 def test_server_listens_on_loopback_only(lab_server):
