@@ -10,10 +10,11 @@ the result without a browser.
 from __future__ import annotations
 
 import html
+import io
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import clear_output, display
+from IPython.display import display
 from matplotlib.figure import Figure
 
 from helpers.linear_gaussian import LinearGaussian
@@ -47,10 +48,11 @@ class NaiveMCExplorer:
         latent_dim: int = 2,
         noise_std: float = 0.5,
         max_latent_dim: int = 20,
-        max_draws: int = 4_000_000,
+        max_draws: int = 2_000_000,
+        dpi: int = 90,
     ):
         self.data_dim, self.n_repeats, self.seed = int(data_dim), int(n_repeats), int(seed)
-        self.max_draws = int(max_draws)
+        self.max_draws, self.dpi = int(max_draws), int(dpi)
         self._problems: dict[tuple, tuple] = {}
         self._results: dict[tuple, tuple] = {}
         self.m_slider = widgets.SelectionSlider(
@@ -70,9 +72,12 @@ class NaiveMCExplorer:
             readout_format=".3f",
         )
         self.summary = widgets.HTML()
-        self.output = widgets.Output()
         self.figure = Figure(figsize=(7.0, 3.6), constrained_layout=True)
         self.ax = self.figure.add_subplot()
+        # PNG bytes go to an Image widget: one draw per update, swapped in place (no flicker of a cleared Output),
+        # and the frozen page of `make site` still shows the last picture.
+        width_px = int(round(self.figure.get_figwidth() * self.dpi))
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_px}px", height="auto"))
         self._hist = self.ax.stairs(
             np.zeros(30),
             np.linspace(0.0, 1.0, 31),
@@ -88,9 +93,11 @@ class NaiveMCExplorer:
         for slider in (self.m_slider, self.k_slider, self.sigma_slider):
             slider.observe(self._on_change, names="value")
         self.widget = widgets.VBox(
-            [widgets.HBox([self.m_slider, self.k_slider, self.sigma_slider]), self.summary, self.output]
+            [widgets.HBox([self.m_slider, self.k_slider, self.sigma_slider]), self.summary, self.image]
         )
         self.update()
+        # Lay the figure out once, then freeze it: constrained layout would draw every update twice.
+        self.figure.set_layout_engine("none")
 
     # ------------------------------------------------------------------ model and numbers
     def model_and_x(self, latent_dim: int, noise_std: float) -> tuple[LinearGaussian, np.ndarray]:
@@ -166,9 +173,9 @@ class NaiveMCExplorer:
             f" · mean ESS = {self.mean_ess:.1f} of {n_samples} · KL(p(z|x)‖p(z)) = {self.kl:.2f} nats, "
             f"exp(KL) ≈ 10^{self.log10_exp_kl:.1f} samples ({verdict})"
         )
-        with self.output:
-            clear_output(wait=True)
-            display(self.figure)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.dpi)
+        self.image.value = buffer.getvalue()
 
     def _ipython_display_(self) -> None:
         display(self.widget)
