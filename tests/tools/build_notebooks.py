@@ -90,6 +90,9 @@ def build(src: Path, execute: bool = True) -> float:
     }
     nb.metadata.pop("jupytext", None)
     add_course_cells(nb, src.stem)
+    for index, cell in enumerate(nb.cells):
+        if cell.id != COLAB_TAG:
+            cell.id = f"cell-{index:03d}"  # jupytext draws random ids; fixed ones keep rebuilds' diffs small
     elapsed = 0.0
     if execute:
         os.environ.setdefault("TQDM_DISABLE", "1")
