@@ -45,6 +45,22 @@ def test_title_cell_states_goals_and_run_time(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_readme_course_map_matches_the_notebook(path):
+    """The README's row for a notebook links to it and quotes its title cell's run time and exercise count."""
+    readme = (path.parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next((line for line in readme.splitlines() if f"(notebooks/{path.name})" in line), None)
+    assert row is not None, f"README's course map has no row linking to notebooks/{path.name}"
+    cells = _load(path)["cells"]
+    title = "".join(next(c for c in cells if c["cell_type"] == "markdown")["source"])
+    seconds = re.search(r"Run time:\*?\*?\s*about (\d+) s", title).group(1)
+    markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    n_exercises = len(re.findall(r"^### Try it", markdown, flags=re.MULTILINE))
+    exercises_cell, time_cell = [cell.strip() for cell in row.strip().strip("|").split("|")][-2:]
+    assert time_cell == f"{seconds} s", f"README says {time_cell} for {path.stem}, its title cell says {seconds} s"
+    assert exercises_cell == str(n_exercises), f"README: {exercises_cell} exercises, {path.stem} has {n_exercises}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_exercises_have_checks_and_collapsed_solutions(path):
     cells = _load(path)["cells"]
     sources = ["".join(c["source"]) for c in cells]

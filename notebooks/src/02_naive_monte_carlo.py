@@ -16,7 +16,7 @@
 #
 # **Prerequisites:** [01 · The linear-Gaussian marginal](01_linear_gaussian_marginal.ipynb) (the model, $p(x)$ and
 # $p(z\mid x)$ in closed form).
-# **Run time:** about 10 s on a 2-core laptop CPU.
+# **Run time:** about 7 s on a 2-core laptop CPU.
 
 # %%
 import matplotlib.pyplot as plt

@@ -23,7 +23,7 @@
 # closed form), [02 · Naive Monte Carlo](02_naive_monte_carlo.ipynb) (importance weights, the log of an
 # average is biased low), [03 · Score-function gradients](03_score_function_gradients.ipynb)
 # (reparameterisation).
-# **Run time:** about 20 s on a 2-core laptop CPU.
+# **Run time:** about 10 s on a 2-core laptop CPU.
 #
 # Notation: $p(z) = \mathcal N(0, I)$ is the prior, $p_\theta(x \mid z)$ the decoder, $q_\phi(z \mid x)$ the
 # approximate posterior; all logarithms are natural, so every number below is in nats. Covariances are

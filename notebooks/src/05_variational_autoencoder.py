@@ -22,7 +22,7 @@
 #
 # **Prerequisites:** [03 · Score-function gradients](03_score_function_gradients.ipynb) (reparameterisation),
 # [04 · Jensen and the ELBO](04_jensen_and_the_elbo.ipynb) (ELBO, its two decompositions, IWAE).
-# **Run time:** about 30 s on a 2-core laptop CPU, both trainings included (no pretrained weights).
+# **Run time:** about 35 s on a 2-core laptop CPU, both trainings included (no pretrained weights).
 #
 # Notation: $p(z) = \mathcal N(0, I)$, decoder $p_\theta(x \mid z)$, encoder $q_\phi(z \mid x)$. The encoder
 # outputs a mean and a **log-variance** $v$; the standard deviation is $e^{v/2}$. All logs are natural: every
