@@ -13,6 +13,7 @@ Usage:  python tests/tools/build_notebooks.py [NN ...]     (no argument: every n
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -30,6 +31,7 @@ OUT = ROOT / "notebooks"
 COURSE_REPO = "vi-course/variational-inference-for-lvms"
 COURSE_BRANCH = "main"
 COLAB_TAG = "colab-setup"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _BADGE_MARK = "colab-badge.svg"
 
 COLAB_SETUP = f'''\
@@ -82,6 +84,21 @@ def add_course_cells(nb, stem: str) -> None:
         nb.cells.insert(first + 1, cell)
 
 
+def stable_widget_ids(nb, stem: str):
+    """Rename the kernel's random widget model ids to ones derived from the notebook and the creation order.
+
+    ipywidgets draws a uuid4 per model, so every rebuild would rewrite the whole saved widget state; the ids
+    only need to be unique and consistent between the saved state and the outputs that show the widgets.
+    """
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return nb
+    text = nbformat.writes(nb)
+    for index, old in enumerate(list(state)):
+        text = text.replace(old, hashlib.sha256(f"{stem}:{index}".encode()).hexdigest()[:32])
+    return nbformat.reads(text, as_version=4)
+
+
 def build(src: Path, execute: bool = True) -> float:
     """Convert one source to .ipynb, execute it, write it; return the execution time in seconds."""
     nb = jupytext.read(src)
@@ -103,6 +120,7 @@ def build(src: Path, execute: bool = True) -> float:
         start = time.perf_counter()
         client.execute()
         elapsed = time.perf_counter() - start
+    nb = stable_widget_ids(nb, src.stem)
     target = OUT / (src.stem + ".ipynb")
     nbformat.validate(nb)
     tmp = target.with_suffix(".ipynb.tmp")
