@@ -39,17 +39,26 @@ def log_mean_exp(a, axis: int = -1) -> np.ndarray | float:
     allowed; ``nan`` and ``+inf`` are not.  Returns a float for 1-D input, else an array with
     ``axis`` removed.
     """
-    arr = np.asarray(a, dtype=np.float64)
+    return _log_mean_exp(_checked_log_values(a, axis, "a"), axis)
+
+
+def _checked_log_values(values, axis: int, name: str) -> np.ndarray:
+    """``values`` as a float64 array with at least one entry along ``axis`` and no NaN or +inf."""
+    arr = np.asarray(values, dtype=np.float64)
     if arr.ndim == 0:
-        raise ValueError("a must have at least one dimension")
+        raise ValueError(f"{name} must have at least one dimension")
     if not (-arr.ndim <= axis < arr.ndim):
         raise ValueError(
-            f"axis must be in [-{arr.ndim}, {arr.ndim - 1}] for a of shape {arr.shape}, got {axis}"
+            f"axis must be in [-{arr.ndim}, {arr.ndim - 1}] for {name} of shape {arr.shape}, got {axis}"
         )
     if arr.shape[axis] == 0:
-        raise ValueError("a must have at least one entry along axis")
+        raise ValueError(f"{name} must have at least one entry along axis")
     if np.any(np.isnan(arr)) or np.any(arr == np.inf):
-        raise ValueError("a must not contain NaN or +inf")
+        raise ValueError(f"{name} must not contain NaN or +inf")
+    return arr
+
+
+def _log_mean_exp(arr: np.ndarray, axis: int):
     shift = np.max(arr, axis=axis, keepdims=True)
     # A slice that is all -inf has mean weight 0: keep it at -inf without warnings.
     shift = np.where(np.isfinite(shift), shift, 0.0)
@@ -65,21 +74,11 @@ def effective_sample_size(log_w, axis: int = -1) -> np.ndarray | float:
     are fine.  It lies in [1, M]: M for equal weights, 1 when one weight dominates.  A slice whose weights
     are all zero (all -inf) has ESS 0.  Returns a float for 1-D input, else an array with ``axis`` removed.
     """
-    arr = np.asarray(log_w, dtype=np.float64)
-    if arr.ndim == 0:
-        raise ValueError("log_w must have at least one dimension")
-    if not (-arr.ndim <= axis < arr.ndim):
-        raise ValueError(
-            f"axis must be in [-{arr.ndim}, {arr.ndim - 1}] for log_w of shape {arr.shape}, got {axis}"
-        )
-    if arr.shape[axis] == 0:
-        raise ValueError("log_w must have at least one entry along axis")
-    if np.any(np.isnan(arr)) or np.any(arr == np.inf):
-        raise ValueError("log_w must not contain NaN or +inf")
+    arr = _checked_log_values(log_w, axis, "log_w")
     n = arr.shape[axis]
-    # log_mean_exp(a) + log M is logsumexp(a); reuse it rather than a second implementation.
-    lse1 = log_mean_exp(arr, axis=axis) + np.log(n)
-    lse2 = log_mean_exp(2.0 * arr, axis=axis) + np.log(n)
+    # log mean exp(a) + log M is logsumexp(a).
+    lse1 = _log_mean_exp(arr, axis) + np.log(n)
+    lse2 = _log_mean_exp(2.0 * arr, axis) + np.log(n)
     return _ess_from_logsumexps(lse1, lse2)
 
 

@@ -36,6 +36,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from helpers._validation import positive_int
+from helpers.monte_carlo import log_mean_exp
 from helpers.quadrature import grid_log_marginal, latent_grid
 
 __all__ = [
@@ -382,12 +383,7 @@ def iwae_log_likelihood(model: VAE, x, k: int, *, seed: int = 0) -> np.ndarray:
     A lower bound on log p(x) (in expectation) that tightens as k grows.
     """
     log_w = iwae_log_weights(model, x, k, seed=seed)
-    return _log_mean_exp(log_w)
-
-
-def _log_mean_exp(log_w: np.ndarray) -> np.ndarray:
-    shift = np.max(log_w, axis=-1, keepdims=True)
-    return np.log(np.mean(np.exp(log_w - shift), axis=-1)) + shift[..., 0]
+    return log_mean_exp(log_w)
 
 
 def iwae_curve(log_w, ks) -> np.ndarray:
@@ -406,7 +402,7 @@ def iwae_curve(log_w, ks) -> np.ndarray:
             raise ValueError(f"ks entries must be at most K_max = {log_w.shape[1]}, got {kk}")
         groups = log_w.shape[1] // kk
         grouped = log_w[:, : groups * kk].reshape(log_w.shape[0], groups, kk)
-        rows.append(_log_mean_exp(grouped).mean(axis=1))
+        rows.append(log_mean_exp(grouped).mean(axis=1))
     return np.stack(rows)
 
 

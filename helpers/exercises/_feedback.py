@@ -23,6 +23,11 @@ class ExerciseResult:
         return f"{mark} ({self.name}): {self.message}"
 
 
+def matches(ans, value, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+    """True when ``ans`` (an array from ``_as_array``, or None) has the shape of ``value`` and agrees with it."""
+    return ans is not None and ans.shape == np.shape(value) and bool(np.allclose(ans, value, rtol=rtol, atol=atol))
+
+
 def _as_array(answer):
     if answer is None or answer is Ellipsis:
         return None

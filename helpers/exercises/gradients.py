@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.exercises._feedback import ExerciseResult, _as_array, compare
+from helpers.exercises._feedback import ExerciseResult, _as_array, compare, matches
 
 __all__ = ["check_gaussian_score", "check_likelihood_grad_b"]
-
-
-def _close(ans, value) -> bool:
-    return (
-        ans is not None
-        and ans.shape == np.shape(value)
-        and bool(np.allclose(ans, value, rtol=1e-6, atol=1e-8))
-    )
 
 
 def check_gaussian_score(answer, z, m, s) -> ExerciseResult:
@@ -25,17 +17,17 @@ def check_gaussian_score(answer, z, m, s) -> ExerciseResult:
     expected = (z - m) / s**2
     ans = _as_array(answer)
     if ans is not None and ans.shape == expected.shape:
-        if _close(ans, (z - m) / s):
+        if matches(ans, (z - m) / s):
             return ExerciseResult(
                 "gaussian_score",
                 False,
                 "that is eps = (z - m)/s; the score divides by the variance s**2, not by s.",
             )
-        if _close(ans, z - m):
+        if matches(ans, z - m):
             return ExerciseResult(
                 "gaussian_score", False, "the 1/s**2 factor is missing (it is 1 only when s = 1)."
             )
-        if _close(ans, (z - m) * s**2):
+        if matches(ans, (z - m) * s**2):
             return ExerciseResult(
                 "gaussian_score", False, "you multiplied by s**2: divide by the variance instead."
             )
@@ -49,13 +41,13 @@ def check_likelihood_grad_b(answer, x, z, A, b, Sigma) -> ExerciseResult:
     expected = np.linalg.solve(Sigma, resid.T).T
     ans = _as_array(answer)
     if ans is not None and ans.shape == expected.shape:
-        if _close(ans, resid) and not np.allclose(Sigma, np.eye(len(b))):
+        if matches(ans, resid) and not np.allclose(Sigma, np.eye(len(b))):
             return ExerciseResult(
                 "likelihood_grad_b",
                 False,
                 "that is the residual x - A z - b: multiply it by Sigma^{-1} (np.linalg.solve).",
             )
-        if _close(ans, resid @ Sigma):
+        if matches(ans, resid @ Sigma):
             return ExerciseResult(
                 "likelihood_grad_b",
                 False,

@@ -5,17 +5,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from helpers.exercises._feedback import ExerciseResult, _as_array, compare
+from helpers.exercises._feedback import ExerciseResult, _as_array, compare, matches
 
 __all__ = ["check_log_estimate", "check_effective_sample_size", "check_posterior_prior_kl"]
-
-
-def _close(ans, value, rtol=1e-6, atol=1e-8) -> bool:
-    return (
-        ans is not None
-        and np.shape(ans) == np.shape(value)
-        and bool(np.allclose(ans, value, rtol=rtol, atol=atol))
-    )
 
 
 def check_log_estimate(answer, log_lik) -> ExerciseResult:
@@ -35,7 +27,7 @@ def check_log_estimate(answer, log_lik) -> ExerciseResult:
                 "got -inf or NaN: exp(log_lik) underflows to 0 for values like -1000. Subtract the maximum "
                 "before exponentiating and add it back after the log.",
             )
-        if _close(ans, np.mean(log_lik, axis=-1)):
+        if matches(ans, np.mean(log_lik, axis=-1)):
             return ExerciseResult(
                 "log_estimate",
                 False,
@@ -43,11 +35,11 @@ def check_log_estimate(answer, log_lik) -> ExerciseResult:
                 "log E[p(x|z)]: "
                 "average the likelihoods first, then take the log.",
             )
-        if _close(ans, expected + np.log(n)):
+        if matches(ans, expected + np.log(n)):
             return ExerciseResult(
                 "log_estimate", False, "that is the log of the sum: divide by M, i.e. subtract log M."
             )
-        if _close(ans, np.max(log_lik, axis=-1)):
+        if matches(ans, np.max(log_lik, axis=-1)):
             return ExerciseResult(
                 "log_estimate",
                 False,
@@ -66,17 +58,17 @@ def check_effective_sample_size(answer, log_w) -> ExerciseResult:
     n = log_w.shape[0]
     ans = _as_array(answer)
     if ans is not None and ans.shape == ():
-        if _close(ans, n) and not np.isclose(expected, n):
+        if matches(ans, n) and not np.isclose(expected, n):
             return ExerciseResult(
                 "effective_sample_size",
                 False,
                 "M is the ESS of equal weights only: use the weights exp(log_w).",
             )
-        if _close(ans, expected / n):
+        if matches(ans, expected / n):
             return ExerciseResult(
                 "effective_sample_size", False, "that is the fraction ESS / M: multiply by M."
             )
-        if _close(ans, 1.0 / expected):
+        if matches(ans, 1.0 / expected):
             return ExerciseResult(
                 "effective_sample_size", False, "that is upside down: (sum w)^2 goes on top, sum w^2 below."
             )
@@ -92,15 +84,15 @@ def check_posterior_prior_kl(answer, post_mean, post_cov) -> ExerciseResult:
     expected = 0.5 * (np.trace(S) + mu @ mu - k - log_det)
     ans = _as_array(answer)
     if ans is not None and ans.shape == ():
-        if _close(ans, expected + 0.5 * k):
+        if matches(ans, expected + 0.5 * k):
             return ExerciseResult(
                 "posterior_prior_kl", False, "the -k inside the bracket is missing (it makes KL(p || p) = 0)."
             )
-        if _close(ans, expected + log_det):
+        if matches(ans, expected + log_det):
             return ExerciseResult(
                 "posterior_prior_kl", False, "the log-determinant has the wrong sign: it is -log det S."
             )
-        if _close(ans, expected + 0.5 * mu @ mu) or _close(ans, expected - 0.5 * mu @ mu):
+        if matches(ans, expected + 0.5 * mu @ mu) or matches(ans, expected - 0.5 * mu @ mu):
             return ExerciseResult(
                 "posterior_prior_kl", False, "check the mean term: it is + mu^T mu inside the 1/2 (...)."
             )
