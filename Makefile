@@ -30,19 +30,19 @@ test: $(STAMP)
 
 # Rebuild every notebook from notebooks/src/*.py and execute it top to bottom in place.
 notebooks: $(STAMP)
-	TQDM_DISABLE=1 $(BIN)/python tests/tools/build_notebooks.py
+	TQDM_DISABLE=1 $(BIN)/python -m tools.build_notebooks
 
 # The course as static HTML in _site/ (sliders frozen at their saved state), from the committed notebooks;
 # works offline, every script served from _site/assets/. Open _site/index.html in a browser.
 site: $(STAMP)
-	$(BIN)/python tests/tools/build_site.py --out _site
+	$(BIN)/python -m tools.build_site --out _site
 
 # reveal.js lecture slides in _slides/ (a slide per ## heading), offline like the site.
 slides: $(STAMP)
-	$(BIN)/python tests/tools/build_site.py --slides --out _slides
+	$(BIN)/python -m tools.build_site --slides --out _slides
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests notebooks/src
+	$(BIN)/ruff check helpers tools tests notebooks/src
 
 clean:
 	rm -rf $(VENV) _site _slides test-artifacts

@@ -6,11 +6,10 @@ Modules by topic, in the order the notebooks use them:
 - ``nonlinear``: a small fixed nonlinear decoder whose marginal has no closed form (01).
 - ``quadrature``: grid integration of log-densities over a low-dimensional latent (01, 04, 05).
 - ``monte_carlo``: log-space Monte Carlo estimators of log p(x), importance sampling, effective sample size (02).
-- ``monte_carlo_widget``: the naive Monte Carlo explorer (02).
 - ``gradients``: Fisher identity, score-function and reparameterisation gradient estimators (03).
 - ``elbo``: Gaussian KL, the ELBO in closed form and by Monte Carlo, the IWAE bound (04).
 - ``nonconjugate``: a 1-D latent model whose posterior no Gaussian matches (04).
-- ``widgets``: the ELBO-gap explorer (04).
+- ``widgets``: the interactive explorers, a package: naive Monte Carlo (02) and the ELBO gap (04).
 - ``data``: binarised 8x8 digits offline, binarised MNIST on request (05).
 - ``vae``: a variational autoencoder, its training loop, ELBO, IWAE and exact log p(x) by quadrature (05).
 - ``mixtures``: mixtures of Bernoullis fitted by EM, an exactly computable baseline (05).

@@ -2,11 +2,12 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from tools.course import notebooks, widget_state
+
+NOTEBOOKS = notebooks()
 
 
 def _load(path):
@@ -87,9 +88,8 @@ def test_links_to_the_next_notebook(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_widget_metadata_renders_on_github(path):
-    widgets = _load(path)["metadata"].get("widgets")
-    if widgets is not None:
-        state = widgets.get("application/vnd.jupyter.widget-state+json", {})
+    if "widgets" in _load(path)["metadata"]:
+        state = widget_state(_load(path))
         assert "state" in state and state["state"], f"{path.name}: metadata.widgets without widget state"
 
 

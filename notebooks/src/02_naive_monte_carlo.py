@@ -35,8 +35,8 @@ from helpers.monte_carlo import (
     posterior_prior_kl,
     typical_problem,
 )
-from helpers.monte_carlo_widget import NaiveMCExplorer
 from helpers.plotting import COLORS, labelled, subplots, use_course_style
+from helpers.widgets import NaiveMCExplorer
 
 use_course_style()
 rng = np.random.default_rng(0)

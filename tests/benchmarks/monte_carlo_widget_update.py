@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from helpers.monte_carlo_widget import M_OPTIONS, NaiveMCExplorer
+from helpers.widgets import M_OPTIONS, NaiveMCExplorer
 
 N_UPDATES = 60
 

@@ -8,7 +8,7 @@ Every notebook also gets, here and only here (authors never write them): "Open i
 under the title of its first markdown cell, and right after that cell a set-up cell (tagged ``colab-setup``)
 that installs the course when the notebook runs on Google Colab and does nothing, silently, anywhere else.
 
-Usage:  python tests/tools/build_notebooks.py [NN ...]     (no argument: every notebook)
+Usage:  python -m tools.build_notebooks [NN ...]     (no argument: every notebook)
 """
 
 from __future__ import annotations
@@ -23,15 +23,10 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "notebooks" / "src"
-OUT = ROOT / "notebooks"
+from tools.course import COURSE_BRANCH, COURSE_REPO, notebook_sources, select, widget_state
+from tools.course import NOTEBOOK_DIR as OUT
 
-# The course's GitHub repository (owner/name) and branch: the one place the Colab and Binder links come from.
-COURSE_REPO = "vi-course/variational-inference-for-lvms"
-COURSE_BRANCH = "main"
 COLAB_TAG = "colab-setup"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _BADGE_MARK = "colab-badge.svg"
 
 COLAB_SETUP = f'''\
@@ -90,7 +85,7 @@ def stable_widget_ids(nb, stem: str):
     ipywidgets draws a uuid4 per model, so every rebuild would rewrite the whole saved widget state; the ids
     only need to be unique and consistent between the saved state and the outputs that show the widgets.
     """
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    state = widget_state(nb).get("state", {})
     if not state:
         return nb
     text = nbformat.writes(nb)
@@ -130,9 +125,7 @@ def build(src: Path, execute: bool = True) -> float:
 
 
 def main(argv: list[str]) -> int:
-    sources = sorted(SRC.glob("[0-9][0-9]_*.py"))
-    if argv:
-        sources = [s for s in sources if any(s.name.startswith(a) for a in argv)]
+    sources = select(notebook_sources(), argv)
     if not sources:
         print("no notebook sources matched", argv, file=sys.stderr)
         return 1

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, block_remote_requests
+from browser_support import block_remote_requests
 
-TOOL = ROOT / "tests" / "tools" / "build_site.py"
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from tools.course import ROOT, notebooks, widget_state
+
+NOTEBOOKS = notebooks()
 ELBO_PAGE = "04_jensen_and_the_elbo"
 OFFLINE = ("file://", "data:", "blob:", "about:")
 CDNS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "googleapis.com")
@@ -51,7 +52,7 @@ INSPECT = """async () => {
 def _build(tmp_path_factory, *args: str) -> tuple[Path, float]:
     out = tmp_path_factory.mktemp("built") / "out"
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(TOOL), "--out", str(out), *args],
+    proc = subprocess.run([sys.executable, "-m", "tools.build_site", "--out", str(out), *args],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out, time.perf_counter() - start
@@ -106,7 +107,7 @@ def _count_outputs(path: Path, mime: str) -> int:
 def _saved_gaps(path: Path) -> set[str]:
     """The gap values in the saved state of every explorer's gap readout (an HTML widget)."""
     nb = nbformat.read(path, as_version=4)
-    saved = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    saved = widget_state(nb)
     state = saved.get("state", {})
     readouts = [m["state"].get("value", "") for m in state.values()
                 if "elbo-gap-readout" in m.get("state", {}).get("_dom_classes", [])]

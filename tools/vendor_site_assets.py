@@ -1,14 +1,14 @@
-"""Re-create ``tests/tools/site_assets/``: the scripts, styles and fonts the offline site and slides load.
+"""Re-create ``tools/site/assets/``: the scripts, styles and fonts the offline site and slides load.
 
 The static site (``make site``) and the slides (``make slides``) must work without a network, so every script
 they load is served from a local copy instead of the CDNs nbconvert points at by default. The copies are
-committed in ``tests/tools/site_assets/``; this script is how they were made and how to update them. It
+committed in ``tools/site/assets/``; this script is how they were made and how to update them. It
 downloads each pinned npm package with ``npm pack`` (the npm registry, its ordinary client), checks the
 tarball against the pinned ``integrity`` hash (the one the registry publishes), copies only the files listed
 below and writes ``MANIFEST.json`` (versions, licences, a SHA-256 per file), which ``build_site.py`` checks
 before every build.
 
-Usage:  python tests/tools/vendor_site_assets.py        (needs ``npm``; not run by the tests)
+Usage:  python -m tools.vendor_site_assets       (needs ``npm``; not run by the tests)
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent / "site_assets"
+from tools.course import ASSETS_DIR
 
-# folder in site_assets/ -> npm package, pinned version and integrity, licence, (glob in package, target dir)
+ASSETS = ASSETS_DIR
+
+# folder in tools/site/assets/ -> npm package, pinned version and integrity, licence, (glob in package, target dir)
 PACKAGES = {
     "html-manager": {
         "npm": "@jupyter-widgets/html-manager",

@@ -5,12 +5,11 @@ import re
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from conftest import free_port, http_status, stop_process_group
+from browser_support import free_port, http_status, stop_process_group
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.course import ROOT
 
 
 @pytest.fixture(scope="module")

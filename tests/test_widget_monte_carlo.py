@@ -8,7 +8,7 @@ import torch
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-from helpers.monte_carlo_widget import M_OPTIONS, NaiveMCExplorer
+from helpers.widgets import M_OPTIONS, NaiveMCExplorer
 
 
 @pytest.fixture(scope="module")

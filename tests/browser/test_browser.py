@@ -25,9 +25,11 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from conftest import ROOT, block_remote_requests
+from browser_support import block_remote_requests
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from tools.course import ROOT, notebooks
+
+NOTEBOOKS = notebooks()
 ELBO_NOTEBOOK = "04_jensen_and_the_elbo"
 RUN_TIMEOUT_S = 300  # per notebook; each is designed to run in well under a minute
 

@@ -9,11 +9,11 @@ type (``slideshow`` metadata, set in JupyterLab's property inspector or in the p
 of the slides (on the site, solutions are folded).
 
 Nothing is loaded from a CDN: require.js, the jupyter-widgets HTML manager, MathJax and reveal.js are copied
-from ``tests/tools/site_assets/`` (pinned npm releases, see its README.md) into ``assets/`` next to the pages,
-each file checked against ``site_assets/MANIFEST.json`` first. Open ``_site/index.html`` straight from disk
+from ``tools/site/assets/`` (pinned npm releases, see its README.md) into ``assets/`` next to the pages,
+each file checked against its ``MANIFEST.json`` first. Open ``_site/index.html`` straight from disk
 (file://) or serve the folder with ``python -m http.server -d _site``.
 
-Usage:  python tests/tools/build_site.py [--slides] [--out DIR] [NN ...]     (no NN: every notebook)
+Usage:  python -m tools.build_site [--slides] [--out DIR] [NN ...]     (no NN: every notebook)
 """
 
 from __future__ import annotations
@@ -32,14 +32,13 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
 
-TOOLS = Path(__file__).resolve().parent
-sys.path.insert(0, str(TOOLS))
-from build_notebooks import COLAB_TAG  # noqa: E402
+from tools.build_notebooks import COLAB_TAG
+from tools.course import ASSETS_DIR as ASSETS
+from tools.course import NOTEBOOK_DIR as NOTEBOOKS
+from tools.course import ROOT, select, widget_state
+from tools.course import TEMPLATES_DIR as TEMPLATES
+from tools.course import notebooks as notebooks_in
 
-ROOT = TOOLS.parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-ASSETS = TOOLS / "site_assets"
-TEMPLATES = TOOLS / "site_templates"
 README = ROOT / "README.md"
 
 # Widget models the vendored HTML manager renders by itself; anything else would be fetched from a CDN.
@@ -61,9 +60,9 @@ def verify_assets() -> dict:
     for rel, expected in manifest["files"].items():
         path = ASSETS / rel
         if not path.is_file():
-            raise SiteError(f"missing vendored asset {path}; run tests/tools/vendor_site_assets.py")
+            raise SiteError(f"missing vendored asset {path}; run python -m tools.vendor_site_assets")
         if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            raise SiteError(f"{path} differs from MANIFEST.json; run tests/tools/vendor_site_assets.py")
+            raise SiteError(f"{path} differs from MANIFEST.json; run python -m tools.vendor_site_assets")
     return manifest
 
 
@@ -124,7 +123,7 @@ def rewrite_markdown(source: str) -> str:
 
 def check_widgets(nb, name: str) -> None:
     """Every widget output can be drawn offline: its model is in the saved state, its module is vendored."""
-    widgets = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    widgets = widget_state(nb)
     state = widgets.get("state", {})
     foreign = sorted({m.get("model_module") for m in state.values()} - CORE_WIDGET_MODULES)
     if foreign:
@@ -190,9 +189,7 @@ def course_map_markdown(pages: list[Path]) -> str:
 
 
 def _sources(notebooks: Path, selected: list[str] | None) -> list[Path]:
-    sources = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
-    if selected:
-        sources = [s for s in sources if any(s.name.startswith(a) for a in selected)]
+    sources = select(notebooks_in(notebooks), selected or [])
     if not sources:
         raise SiteError(f"no notebook in {notebooks} matches {selected or 'NN_*.ipynb'}")
     return sources

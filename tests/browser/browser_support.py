@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: Debian's Chromium driven by Playwright, and a private JupyterLab.
+"""What the browser tests share: Debian's Chromium settings, a private JupyterLab server, request blocking.
 
 The browser tests need a real Chromium. Playwright's own browser download is never used (it needs the
 network): we launch the system browser at ``/usr/bin/chromium`` (override with ``COURSE_CHROMIUM``). Without
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.course import ROOT, notebooks
+
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -85,40 +86,6 @@ def block_remote_requests(context, blocked: list[str], allowed: tuple[str, ...] 
     context.route("**/*", handle)
 
 
-@pytest.fixture(scope="session")
-def chromium_executable() -> str:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set, so the browser tests must run, but there is no Chromium at {CHROMIUM} "
-                        "(.ci/run installs Debian's `chromium` package; or set COURSE_CHROMIUM)")
-        pytest.skip(ENABLE_HINT)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but the playwright package is missing: run `make install`")
-        pytest.skip("browser tests need the playwright package from requirements.txt: run `make install`")
-    return str(CHROMIUM)
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_executable):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture(scope="session")
-def artifacts_dir() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
-
-
 # ---------------------------------------------------------------------------------------------- JupyterLab
 
 # User settings for the test server: no news or update toasts over the page, no autosave, and every cell in
@@ -148,7 +115,7 @@ class LabServer:
     def start(self) -> None:
         # A copy, so that running cells in the browser can never rewrite the committed notebooks.
         (self.root / "notebooks").mkdir(parents=True)
-        for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for nb in notebooks():
             shutil.copy2(nb, self.root / "notebooks" / nb.name)
         if (ROOT / "data").is_dir():
             (self.root / "data").symlink_to(ROOT / "data", target_is_directory=True)
@@ -216,14 +183,3 @@ class LabServer:
             if session.get("path") == notebook_path:
                 return self.runtime / f"kernel-{session['kernel']['id']}.json"
         raise LookupError(f"no running kernel for {notebook_path}")
-
-
-@pytest.fixture(scope="session")
-def course_lab(tmp_path_factory):
-    """The server needs no browser: the token test runs on machines without Chromium too."""
-    server = LabServer(tmp_path_factory.mktemp("course_lab"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
