@@ -20,8 +20,8 @@ EXPECTED = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.5]])
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [
-        (..., "no answer yet"),
-        (None, "no answer yet"),
+        (..., "not attempted yet"),
+        (None, "not attempted yet"),
         ("a string", "as a number or array"),
         (EXPECTED.T, "transposed"),
         (EXPECTED.ravel(), "wrong shape"),

@@ -272,7 +272,7 @@ def test_log_estimate_checker():
     assert "subtract log M" in check_log_estimate(logsumexp(log_lik), log_lik).message
     assert "underflows" in check_log_estimate(-np.inf, log_lik).message
     assert "largest term" in check_log_estimate(np.max(log_lik), log_lik).message
-    assert "no answer yet" in check_log_estimate(..., log_lik).message
+    assert "not attempted yet" in check_log_estimate(..., log_lik).message
 
 
 def test_effective_sample_size_checker():

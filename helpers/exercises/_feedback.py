@@ -40,16 +40,19 @@ def _as_array(answer):
         return None
 
 
-def compare(name: str, answer, expected, *, what: str, rtol: float = 1e-6, atol: float = 1e-8) -> ExerciseResult:
+def compare(name: str, answer, expected, *, what: str, slips=(), rtol: float = 1e-6,
+            atol: float = 1e-8) -> ExerciseResult:
     """Compare ``answer`` with ``expected`` and diagnose the common slips.
 
-    Diagnoses, in order: no answer yet, not numeric, wrong shape (including a transpose), NaN/inf,
-    flipped sign, a factor of 2 or 1/2, a missing log / exp, and finally "close but not within tolerance".
+    ``slips`` lists the exercise's own likely mistakes as ``(value, hint)`` pairs: a wrong answer that matches
+    ``value`` gets ``hint``. Diagnoses, in order: not attempted yet, not numeric, wrong shape (including a
+    transpose), NaN/inf, the exercise's own slips, flipped sign, a factor of 2 or 1/2, a missing log / exp,
+    and finally "close but not within tolerance".
     """
     expected = np.asarray(expected, dtype=np.float64)
     ans = _as_array(answer)
     if answer is None or answer is Ellipsis:
-        return ExerciseResult(name, False, f"no answer yet: replace the `...` with {what}.")
+        return ExerciseResult(name, False, f"not attempted yet: replace the `...` with {what}, then run this cell.")
     if ans is None:
         return ExerciseResult(name, False, f"expected {what} as a number or array, got {type(answer).__name__}.")
     if ans.shape != expected.shape:
@@ -68,6 +71,9 @@ def compare(name: str, answer, expected, *, what: str, rtol: float = 1e-6, atol:
     if np.allclose(ans, expected, rtol=rtol, atol=atol):
         err = float(np.max(np.abs(ans - expected)))
         return ExerciseResult(name, True, f"{what} matches the reference (max abs error {err:.1e}).")
+    for value, hint in slips:
+        if matches(ans, value, rtol=rtol, atol=atol):
+            return ExerciseResult(name, False, hint)
     scale = np.max(np.abs(expected)) + atol
     if np.allclose(ans, -expected, rtol=rtol, atol=atol) and scale > atol:
         return ExerciseResult(name, False, f"{what} has the wrong sign.")

@@ -70,7 +70,7 @@ def check_enumeration_budget(answer, states_per_second: float, seconds: float) -
     states = rate * budget
     expected = math.floor(math.log2(states))
     if answer is None or answer is Ellipsis:
-        return ExerciseResult(name, False, "no answer yet: replace the `...` with D, an integer.")
+        return ExerciseResult(name, False, "not attempted yet: replace the `...` with D, an integer, then run this cell.")
     try:
         value = float(np.asarray(answer))
     except (TypeError, ValueError):
