@@ -135,25 +135,29 @@ widgets.VBox([n_slider, readout])
 # %% [markdown]
 # ## Exercises
 #
-# Each notebook has "try it" exercises. You edit the cell marked `answer = ...`, run it, then run the check cell
-# below it: the checker says what is right or gives a hint about what is wrong. A collapsed cell between them holds
-# a reference solution; it fills in the answer only if you left the placeholder, so the notebook always runs.
+# Each notebook has "try it" exercises. An exercise is three cells: the statement, an answer cell you edit
+# (replace the `...` after `answer_<name> =` with your code) and a check cell below it. Run the answer cell, then
+# the check cell: it prints ✔ when your answer is right, "not attempted yet" while it is still `...`, and a hint
+# about what is wrong otherwise. In your copy a check never stops *Run All*. In the instructor edition (the
+# committed notebooks) the answer cells hold reference solutions between `### BEGIN SOLUTION` and
+# `### END SOLUTION`; the student edition (`make student`, and the working copy `make lab` opens) has
+# `# YOUR CODE HERE` there instead.
 #
 # ### Try it 1: from a standard deviation to a covariance
 # Observation noise in $d = 3$ dimensions has standard deviation $\sigma = 0.5$ in every coordinate, independently.
 # Write its covariance matrix $\Sigma$ as a NumPy array.
 
-# %%
-answer = ...  # your code: the (3, 3) covariance matrix Sigma
+# %% nbgrader={"grade": false, "grade_id": "noise_covariance", "locked": false, "schema_version": 3, "solution": true, "task": false}
+answer_noise_covariance = ...  # your code: the (3, 3) covariance matrix Sigma
+### BEGIN SOLUTION
+answer_noise_covariance = 0.5**2 * np.eye(3)
+### END SOLUTION
 
-# %% jupyter={"source_hidden": true}
-# Reference solution (expand to read). It fills in the answer only if you left the placeholder.
-if answer is ...:
-    answer = 0.5**2 * np.eye(3)
-
-# %%
-result = check_noise_covariance(answer, noise_std=0.5, data_dim=3)
-assert result.passed, result
+# %% nbgrader={"grade": true, "grade_id": "noise_covariance_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+result = check_noise_covariance(answer_noise_covariance, noise_std=0.5, data_dim=3)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
 result
 
 # %% [markdown]
@@ -161,17 +165,17 @@ result
 # Compute $\log \mathcal N(x; \mu, \sigma^2)$ for $x = 2.5$, $\mu = 1$, $\sigma = 0.8$ (a standard deviation)
 # using only `np.log`, `np.pi` and arithmetic.
 
-# %%
-answer = ...  # your code: a float
+# %% nbgrader={"grade": false, "grade_id": "gaussian_log_density", "locked": false, "schema_version": 3, "solution": true, "task": false}
+answer_gaussian_log_density = ...  # your code: a float
+### BEGIN SOLUTION
+answer_gaussian_log_density = -0.5 * np.log(2 * np.pi * 0.8**2) - 0.5 * (2.5 - 1.0) ** 2 / 0.8**2
+### END SOLUTION
 
-# %% jupyter={"source_hidden": true}
-# Reference solution (expand to read). It fills in the answer only if you left the placeholder.
-if answer is ...:
-    answer = -0.5 * np.log(2 * np.pi * 0.8**2) - 0.5 * (2.5 - 1.0) ** 2 / 0.8**2
-
-# %%
-result = check_gaussian_log_density(answer, x=2.5, mean=1.0, noise_std=0.8)
-assert result.passed, result
+# %% nbgrader={"grade": true, "grade_id": "gaussian_log_density_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+result = check_gaussian_log_density(answer_gaussian_log_density, x=2.5, mean=1.0, noise_std=0.8)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
 result
 
 # %% [markdown]
