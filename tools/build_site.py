@@ -103,6 +103,8 @@ def slides_exporter() -> SlidesExporter:
     exporter.reveal_theme = "white"
     exporter.reveal_transition = "none"
     exporter.reveal_number = "c/t"
+    # A projector's 16:9 at 1280x720; tools/slide_fit.py and tests/browser/test_slides.py check every slide fits.
+    exporter.reveal_width, exporter.reveal_height = "1280", "720"
     return exporter
 
 

@@ -22,14 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (conftest imports them from here)
 from tools.course import ROOT, notebooks
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 ENABLE_HINT = (
     f"browser tests skipped: no Chromium at {CHROMIUM}. To enable them install it (Debian/Ubuntu: "
     "`sudo apt-get install chromium`) or set COURSE_CHROMIUM to a Chromium binary, then run `make test` again"
