@@ -8,7 +8,7 @@
 # - see the route through the course and what each notebook adds;
 # - fix the notation used everywhere (and settle whether σ means a standard deviation or a variance);
 # - learn how the notebooks check themselves, how to run those checks, and how the widgets behave;
-# - read the four errors in the source derivation that the course corrects.
+# - read the eight places where the source derivation goes wrong, each linked to where the course shows it.
 #
 # **Prerequisites:** Python and NumPy; the multivariate Gaussian; Bayes' rule.
 # **Run time:** about 3 s on a 2-core laptop CPU.
@@ -24,7 +24,7 @@ import torch
 from scipy.stats import multivariate_normal, norm
 
 import helpers
-from helpers.exercises import check_gaussian_log_density, check_noise_covariance
+from helpers.exercises import check_bits_per_dim, check_gaussian_log_density, check_noise_covariance
 from helpers.linear_gaussian import LinearGaussian
 
 print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.__version__} | "
@@ -36,13 +36,13 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 #
 # The course follows one argument. A latent variable model explains data $x$ through an unobserved $z$; fitting it by
 # maximum likelihood needs $\log p_\theta(x) = \log \int p_\theta(x\mid z)\,p(z)\,dz$, which is rarely computable.
-# Each notebook takes one step from "we cannot compute this" to "we train a model that works anyway".
+# Each notebook takes one step from *we cannot compute this* to *we train a model that works anyway*.
 #
 # | # | notebook | you leave knowing |
 # |---|---|---|
 # | 00 | [Start here](00_start_here.ipynb) | the map, the notation, how to run the checks |
 # | 01 | [The linear-Gaussian marginal](01_linear_gaussian_marginal.ipynb) | a latent model is a continuous mixture; $p(x)=\mathcal N(b, AA^\top+\Sigma)$; the exact posterior; why a nonlinear decoder breaks the closed form |
-# | 02 | [Naive Monte Carlo](02_naive_monte_carlo.ipynb) | averaging $p(x\mid z)$ over prior samples is unbiased but useless when the posterior is narrow; importance sampling fixes it |
+# | 02 | [Naive Monte Carlo](02_naive_monte_carlo.ipynb) | averaging $p(x\mid z)$ over prior samples is unbiased for $p(x)$, but $\log \hat p(x)$ is biased low and needs about $e^{\mathrm{KL}}$ samples; importance sampling fixes it |
 # | 03 | [Score-function gradients](03_score_function_gradients.ipynb) | the gradient of $\log p_\theta(x)$ is a posterior expectation (Fisher's identity); score-function vs reparameterisation variance |
 # | 04 | [Jensen and the ELBO](04_jensen_and_the_elbo.ipynb) | the evidence lower bound, its two decompositions, the gap $\mathrm{KL}(q\,\|\,p(z\mid x))$, IWAE; the interactive ELBO-gap explorer |
 # | 05 | [The variational autoencoder](05_variational_autoencoder.ipynb) | amortised inference, a VAE trained on real digits, its ELBO, IWAE and exact $\log p(x)$ |
@@ -53,26 +53,45 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # %% [markdown]
 # ## Notation used everywhere
 #
+# One table for the whole course: every notebook, helper docstring and figure label follows it (a test checks the
+# patterns that can be checked, such as no $\sigma$ written as a function).
+#
 # | symbol | meaning |
 # |---|---|
-# | $x \in \mathbb R^d$ | an observation (a data point); $x_1, \dots, x_N$ is the data set, indexed by $i$ |
-# | $z \in \mathbb R^k$ | the latent variable; Monte Carlo samples of it are $z_1, \dots, z_M$, indexed by $m$ (never $i$) |
+# | $x$, $d$ | an observation (a data point, an image) and its dimension (pixels) |
+# | $z$, $k$ | a latent vector and its dimension; discrete latents keep $z$, and notebook 06 names their count |
+# | $N$, $i$ | the data-set size and its index: $x_1, \dots, x_N$, one of them $x_i$ |
+# | $M$, $m$ | the Monte Carlo sample count and its index: $z_1, \dots, z_M$, one of them $z_m$ (in every notebook) |
+# | $K$ | the number of importance samples in the IWAE bound, and nothing else (notebooks 04 and 05) |
+# | $J$ | the number of mixture components (notebook 06) |
+# | $\theta$, $\phi$ | the model's (decoder's) parameters and the variational (encoder's) parameters |
 # | $p(z)$ | the prior, $\mathcal N(0, I_k)$ unless stated; it has no parameters |
-# | $p_\theta(x\mid z)$ | the likelihood or *decoder*, with generative parameters $\theta$ |
+# | $p_\theta(x\mid z)$ | the likelihood or *decoder* |
 # | $p_\theta(x) = \int p_\theta(x\mid z)\,p(z)\,dz$ | the marginal likelihood or *evidence* |
 # | $p_\theta(z\mid x)$ | the true posterior, $p_\theta(x\mid z)\,p(z) / p_\theta(x)$ |
-# | $q_\phi(z\mid x)$ | the variational approximation to the posterior, or *encoder*, with parameters $\phi$ |
+# | $q_\phi(z\mid x)$ | the variational approximation to the posterior, or *encoder* |
 # | $\mathcal N(\mu, \Sigma)$ | a Gaussian with mean $\mu$ and **covariance** $\Sigma$: the second argument is always a (co)variance |
-# | $\sigma$ | always a **standard deviation**; its variance is written $\sigma^2$. Isotropic noise is $\Sigma = \sigma^2 I$ |
-# | $\mathrm{KL}(q\,\|\,p)$ | $\mathbb E_q[\log q - \log p] \ge 0$, the Kullback–Leibler divergence |
-# | $K$ | the number of importance samples in the IWAE bound (notebook 04 onwards) |
+# | $\sigma$ | a **standard deviation**, never anything else; its variance is $\sigma^2$, isotropic noise is $\Sigma = \sigma^2 I$ |
+# | $\operatorname{sigm}(a)$ | the logistic function $1/(1 + e^{-a})$ (never written $\sigma$) |
+# | $\Sigma$, $S$ | covariance matrices: $\Sigma$ of the observation noise, $S$ of the posterior |
+# | $\mathrm{KL}(q\,\|\,p)$ | $\mathbb E_q[\log q - \log p] \ge 0$, the Kullback–Leibler divergence, with $q$ first when it is the variational distribution |
 #
 # Logarithms are natural, so every log-likelihood is in **nats**. In code, `log_marginal`, `log_joint`,
 # `posterior_cov` and friends are named for what they hold; `Sigma` is a covariance matrix and `noise_std` a
 # standard deviation.
 #
-# The convention for σ matters: the source writes $\mathcal N(\mu(z), \sigma(z))$ without saying which it is. Here
-# is the difference in numbers for one point:
+# The convention for σ matters because the source derivation is not consistent about it. (Quotations of the
+# source, here and in the errata below, reproduce its words and LaTeX exactly; only math delimiters are adapted.)
+# It first writes the decoder as
+#
+# > $p(x \vert z) = \mathcal{N}(\mu(z), \sigma(z))$ … where the mean $\mu(z)$ and standard deviation $\sigma(z)$ are functions of $z$ learned from data.
+#
+# so there the second argument is a standard deviation. A section later the same kind of decoder is
+#
+# > a Gaussian whose mean and variance are outputs of a neural netowrk. … $p(x \vert z) = \mathcal{N}(\mu_{nn}(z), \sigma_{nn}(z))$
+#
+# (sic), so there the second argument is a variance, which is also how $\mathcal N(\mu, \cdot)$ is usually read.
+# The two readings are different densities. Here is the difference for one point:
 
 # %% tags=["nbval-check-output"]
 x, mu, sigma = 1.0, 0.0, 2.0
@@ -87,16 +106,17 @@ assert abs(as_std - by_hand) < 1e-12 and abs(as_std - as_var) > 0.1
 # %% [markdown]
 # ## How the notebooks check themselves
 #
-# Every section ends with an `assert` that compares what the section claims with an independent computation
+# Wherever a section computes something it claims, an `assert` compares the claim with an independent computation
 # (SciPy, `torch.distributions`, brute-force sums, quadrature). If a cell runs, its claim held on this machine.
 # The helpers package (`helpers/`) holds the longer code so that a notebook shows one idea per cell. Here is the
 # pattern, on the model of notebook 01:
 
 # %%
-model = LinearGaussian(A=[[1.0], [0.5]], b=[0.0, 1.0], Sigma=0.2 * np.eye(2))
+A, b, Sigma = np.array([[1.0], [0.5]]), np.array([0.0, 1.0]), 0.2 * np.eye(2)
+model = LinearGaussian(A=A, b=b, Sigma=Sigma)
 x_obs = np.array([0.7, 1.4])
-mean, cov = model.marginal()
-reference = multivariate_normal(mean, cov).logpdf(x_obs)
+# The reference is built from A, b and Sigma directly, not from the helper's own marginal(): an independent route.
+reference = multivariate_normal(b, A @ A.T + Sigma).logpdf(x_obs)
 print(f"helpers: log p(x) = {model.log_marginal(x_obs):.10f}\nSciPy:   log p(x) = {reference:.10f}")
 assert abs(model.log_marginal(x_obs) - reference) < 1e-10
 
@@ -135,9 +155,9 @@ widgets.VBox([n_slider, readout])
 # %% [markdown]
 # ## Exercises
 #
-# Each notebook has "try it" exercises. An exercise is three cells: the statement, an answer cell you edit
+# Each notebook has *Try it* exercises. An exercise is three cells: the statement, an answer cell you edit
 # (replace the `...` after `answer_<name> =` with your code) and a check cell below it. Run the answer cell, then
-# the check cell: it prints ✔ when your answer is right, "not attempted yet" while it is still `...`, and a hint
+# the check cell: it prints ✔ when your answer is right, `not attempted yet` while it is still `...`, and a hint
 # about what is wrong otherwise. In your copy a check never stops *Run All*. In the instructor edition (the
 # committed notebooks) the answer cells hold reference solutions between `### BEGIN SOLUTION` and
 # `### END SOLUTION`; the student edition (`make student`, and the working copy `make lab` opens) has
@@ -179,25 +199,101 @@ assert result.passed, result.message
 result
 
 # %% [markdown]
-# ## Errata: four places where the source derivation goes wrong
+# ### Try it 3: nats, bits and bits per dimension
+# Papers on image models rarely report $\log p(x)$ in nats. They report **bits per dimension**: the cost
+# $-\log_2 p(x)$ of the image, in bits, divided by its number of pixels $d$. A model gives a $28\times 28$ image
+# (so $d = 784$) the log-likelihood $\log p(x) = -86.2$ nats. What is that in bits per dimension? (Nothing above
+# gives the formula: start from $\log_2 y = \ln y / \ln 2$.)
+
+# %% nbgrader={"grade": false, "grade_id": "bits_per_dim", "locked": false, "schema_version": 3, "solution": true, "task": false}
+log_px, d_pixels = -86.2, 28 * 28  # the log-likelihood in nats and the number of pixels
+answer_bits_per_dim = ...  # your code: a float, bits per dimension
+### BEGIN SOLUTION
+answer_bits_per_dim = -log_px / np.log(2) / d_pixels
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "bits_per_dim_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+result = check_bits_per_dim(answer_bits_per_dim, log_px=-86.2, data_dim=28 * 28)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
+result
+
+# %% [markdown]
+# ## Errata: eight places where the source derivation goes wrong
 #
-# The course follows the arc and notation of a blog derivation of the ELBO. It has four slips; each is taught, with
-# numbers, where it arises.
+# The course follows the arc and notation of a blog derivation of the ELBO. Each slip below is quoted from it
+# (words and LaTeX exactly; only math delimiters and alignment marks are adapted) and taught, with numbers, where it arises.
 #
-# 1. **An extra prior in Fisher's identity** (notebook 03). After recognising $p_\theta(x\mid z)\,p(z)/p_\theta(x)$
-#    as the posterior, the source still multiplies by $p(z)$ inside the integral. The prior has already been used up:
-#    the correct statement is $\nabla_\theta \log p_\theta(x) = \mathbb E_{p_\theta(z\mid x)}[\nabla_\theta \log p_\theta(x\mid z)]$.
-#    Notebook 03 evaluates both and shows the extra factor gives a different, wrong gradient.
-# 2. **The wrong KL inside the ELBO** (notebook 04). The source rewrites the ELBO as
-#    $\mathbb E_q[\log p(x\mid z)] - \mathrm{KL}(q\,\|\,p_\theta(z\mid x))$. The KL in the ELBO is to the *prior*:
+# 1. **An extra prior in Fisher's identity** ([notebook 03, §1](03_score_function_gradients.ipynb)). The source
+#    writes
+#
+#    > $\nabla_{\theta} \text{log}p_{\theta}(x) = \int p_{\theta}(z \vert x) \nabla_{\theta} \text{log}p_{\theta}(x \vert z)p(z)dz$
+#
+#    after recognising $p_\theta(x\mid z)\,p(z)/p_\theta(x)$ as the posterior: the prior has already been used up.
+#    The correct statement is $\nabla_\theta \log p_\theta(x) = \mathbb E_{p_\theta(z\mid x)}[\nabla_\theta \log p_\theta(x\mid z)]$;
+#    notebook 03 evaluates both and shows the extra factor gives a different, wrong gradient.
+# 2. **The wrong KL inside the ELBO** ([notebook 04, §2](04_jensen_and_the_elbo.ipynb)). The source rewrites the ELBO as
+#
+#    > $\mathbb{E}_{z \sim q_{\phi}(z \vert x)}\left[\text{log}p_{\theta}(x \vert z) - D_{KL}(q_{\phi}(z \vert x) \vert \vert p_{\theta}(z \vert x)) \right]$
+#
+#    The KL in the ELBO is to the *prior*:
 #    $\mathrm{ELBO} = \mathbb E_{q}[\log p_\theta(x\mid z)] - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p(z))$. The KL to the
-#    *posterior* is the gap, $\log p_\theta(x) - \mathrm{ELBO}$. (The source's own prose, "keeps q close to p(z)",
-#    describes the corrected form.) Notebook 04 checks both identities to $10^{-8}$.
-# 3. **σ is ambiguous**: $\mathcal N(\mu(z), \sigma(z))$ does not say whether σ is a standard deviation or a
-#    variance. In this course σ is always a standard deviation and the second argument of $\mathcal N$ a variance.
-# 4. **One index for two things** (notebook 02): the Monte Carlo average reuses $i$, the index of the data set, for
-#    the samples $z$. Here samples are $z_m$, $m = 1..M$, and data points $x_i$.
+#    *posterior* is the gap, $\log p_\theta(x) - \mathrm{ELBO}$. The source's own prose describes the corrected
+#    form: "the KL-divergence encourages $q_{\phi}(z \vert x)$ to be close to $p(z)$". Notebook 04 checks both
+#    identities to $10^{-8}$.
+# 3. **σ is a standard deviation in one place and a variance in another** (quoted above, under *Notation*). The
+#    decoder's second argument is called a standard deviation when it is introduced and a variance a section later.
+#    In this course σ is always a standard deviation and the second argument of $\mathcal N$ a (co)variance.
+# 4. **One index for two things** ([notebook 02, §1](02_naive_monte_carlo.ipynb)). The Monte Carlo average
+#
+#    > $p(x) \approx \frac{1}{M}\sum_{i=1}^M p(x \vert z_i), \quad z_i \sim p(z)$
+#
+#    reuses $i$, the index of the data set $x_1, \dots, x_N$, for the samples. Here samples are $z_m$, $m = 1, \dots, M$.
+# 5. **A log-likelihood called a loss** ([notebook 04](04_jensen_and_the_elbo.ipynb)). The source says
+#    the ELBO balances
+#
+#    > the reconstruction loss $\text{log}p_{\theta}(x \vert z)$
+#
+#    but $\log p_\theta(x\mid z)$ is a log-likelihood, not a loss: it enters the ELBO inside an expectation over
+#    $q_\phi(z\mid x)$, as $\mathbb E_q[\log p_\theta(x\mid z)]$, and it is *maximised*. The loss a VAE minimises is
+#    its negative.
+# 6. **The multiply-and-divide step needs $q > 0$, not $\int q\,dz = 1$** ([notebook 04, §2](04_jensen_and_the_elbo.ipynb)). The source
+#    says
+#
+#    > We multiply the above equation by $\frac{q_{\phi}(z \vert x)}{q_{\phi}(z \vert x)}$ and use the fact that $\int q_{\phi}(z \vert x)dz = 1$
+#
+#    Multiplying and dividing by $q$ is allowed only where $q > 0$, so the rewrite
+#    $\int p_\theta(x, z)\,dz = \mathbb E_q[p_\theta(x, z)/q_\phi(z\mid x)]$ needs $q_\phi(z\mid x) > 0$ wherever
+#    $p_\theta(x, z) > 0$. Where $q$ is zero, the expectation silently drops that part of the integral.
+# 7. **Maximising the ELBO need not maximise $p(x)$** ([notebook 04](04_jensen_and_the_elbo.ipynb)). The source says
+#
+#    > To maximize $p_{\theta}(x)$, we can maximize the ELBO with respect to $\theta$ and $\phi$.
+#
+#    Since $\mathrm{ELBO} = \log p_\theta(x) - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p_\theta(z\mid x))$, raising the ELBO
+#    over $\theta$ can shrink the gap (a model whose posterior is easier for $q$ to fit) instead of raising
+#    $\log p_\theta(x)$.
+# 8. **Differentiable in φ, but not by differentiating samples** ([notebook 03, §3 and §5](03_score_function_gradients.ipynb);
+#    [notebook 05](05_variational_autoencoder.ipynb)). The source says of the ELBO
+#
+#    > It is a differentiable function of $\theta$ and $\phi$, and can be used to train the model.
+#
+#    The ELBO is an expectation under $q_\phi$, which depends on $\phi$; a Monte Carlo estimate from samples
+#    $z_m \sim q_\phi$ has no gradient in $\phi$ until the samples are written through an estimator: the score
+#    function $\mathbb E_q[f\,\nabla_\phi \log q_\phi]$ or the reparameterisation $z = \mu_\phi + \sigma_\phi\varepsilon$.
 #
 # ## Next
 #
 # [Next: 01 · The linear-Gaussian marginal →](01_linear_gaussian_marginal.ipynb)
+#
+# ## References
+#
+# - The source derivation: *Variational Inference for Latent Variable Models*, a blog post (15 September 2025) whose
+#   arc and notation the course follows. It credits its intuition to Sergey Levine's lectures on variational
+#   inference (UC Berkeley CS 285, <https://youtu.be/UTMpM4orS30>).
+# - D. M. Blei, A. Kucukelbir, J. D. McAuliffe (2017). Variational inference: a review for statisticians.
+#   *Journal of the American Statistical Association* 112(518), 859–877.
+# - D. P. Kingma, M. Welling (2014). Auto-encoding variational Bayes. *ICLR 2014*.
+# - D. J. Rezende, S. Mohamed, D. Wierstra (2014). Stochastic backpropagation and approximate inference in deep
+#   generative models. *ICML 2014*.
+# - Y. Burda, R. Grosse, R. Salakhutdinov (2016). Importance weighted autoencoders. *ICLR 2016*.
