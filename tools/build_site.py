@@ -105,6 +105,9 @@ def slides_exporter() -> SlidesExporter:
     exporter.reveal_number = "c/t"
     # A projector's 16:9 at 1280x720; tools/slide_fit.py and tests/browser/test_slides.py check every slide fits.
     exporter.reveal_width, exporter.reveal_height = "1280", "720"
+    # No In [n]:/Out[n]: prompts: the slides show no code to number (see course_slides.html.j2), and the
+    # prompt column would take 110 px of every slide's width.
+    exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
     return exporter
 
 
@@ -140,21 +143,50 @@ def check_widgets(nb, name: str) -> None:
 
 
 def prepared(nb_path: Path, slides: bool):
-    """The notebook as it is published: no Colab cell, links rewritten, slide types set (for slides)."""
+    """The notebook as it is published: no Colab cell, links rewritten; for slides, slide types set and no
+    reference solution (see ``on_slides``)."""
     nb = nbformat.read(nb_path, as_version=4)
     nb = copy.deepcopy(nb)
     check_widgets(nb, nb_path.name)
     cells = []
+    carried = "-"  # the slide a left-out cell would have started, begun by the next cell kept instead
     for cell in nb.cells:
-        if COLAB_TAG in cell.metadata.get("tags", []):
+        kept = COLAB_TAG not in cell.metadata.get("tags", []) and (not slides or on_slides(cell))
+        if slides:  # a slide type set by the author (View → Cell Toolbar → Slideshow) wins
+            kind = cell.metadata.get("slideshow", {}).get("slide_type") or slide_type(cell)
+            if not kept or kind in ("skip", "notes"):  # not on the slide: the next cell shown starts it
+                if _BOUNDARY.get(kind, 0) > _BOUNDARY[carried]:
+                    carried = kind
+            else:
+                if _BOUNDARY[carried] > _BOUNDARY.get(kind, 0):
+                    kind = carried
+                carried = "-"
+            cell.metadata.setdefault("slideshow", {})["slide_type"] = kind
+        if not kept:
             continue
         if cell.cell_type == "markdown":
             cell.source = rewrite_markdown(cell.source)
-        if slides:  # a slide type set by the author (View → Cell Toolbar → Slideshow) wins
-            cell.metadata.setdefault("slideshow", {}).setdefault("slide_type", slide_type(cell))
+        if slides:
+            cell.source = NBGRADER_BLOCK.sub("", cell.source)
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+# How strongly a slide type separates a cell from the one before it (types not listed start nothing).
+_BOUNDARY = {"-": 0, "subslide": 1, "slide": 2}
+# The parts of an instructor's cell a learner must not see: reference code and hidden tests (nbgrader markup).
+NBGRADER_BLOCK = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)\b.*?^[ \t]*### END \1[^\n]*\n?",
+                            flags=re.M | re.S)
+
+
+def on_slides(cell) -> bool:
+    """Reference solutions never reach a slide: nbgrader's solution cells (the answer code, or a worked answer
+    in markdown), its graded check cells (hidden tests, and an output that reports on the reference answer)
+    and cells whose source is hidden (folded solutions) are left out. The exercise's statement stays."""
+    grading = cell.metadata.get("nbgrader", {})
+    hidden = cell.metadata.get("jupyter", {}).get("source_hidden")
+    return not (grading.get("solution") or grading.get("grade") or hidden)
 
 
 def slide_type(cell) -> str:

@@ -55,8 +55,17 @@ MEASURE = """([h, v]) => {
   const slide = inner.length ? inner[v] : stack;
   const heading = slide.querySelector('h1, h2, h3, h4');
   const text = (heading || slide).textContent.replace(/\\u00b6/g, '').trim().replace(/\\s+/g, ' ');
+  // Content that scrolls inside the slide (a wide table or equation in a scrolling box) is overflow too:
+  // add the largest hidden extent of any box that shows a scroll bar.
+  let innerX = 0, innerY = 0;
+  for (const el of slide.querySelectorAll('*')) {
+    if (!el.clientWidth && !el.clientHeight) continue;
+    const style = getComputedStyle(el);
+    if (/auto|scroll/.test(style.overflowX)) innerX = Math.max(innerX, el.scrollWidth - el.clientWidth);
+    if (/auto|scroll/.test(style.overflowY)) innerY = Math.max(innerY, el.scrollHeight - el.clientHeight);
+  }
   return {
-    height: slide.scrollHeight, width: slide.scrollWidth,
+    height: slide.scrollHeight + innerY, width: slide.scrollWidth + innerX,
     slide_height: parseFloat(slides.style.height), slide_width: parseFloat(slides.style.width),
     title: text.slice(0, 70),
   };
