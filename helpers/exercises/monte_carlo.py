@@ -7,7 +7,7 @@ from scipy.special import logsumexp
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare, matches
 
-__all__ = ["check_log_estimate", "check_effective_sample_size", "check_posterior_prior_kl"]
+__all__ = ["check_log_estimate", "check_effective_sample_size", "check_posterior_prior_kl", "check_chi_square_1d"]
 
 
 def check_log_estimate(answer, log_lik) -> ExerciseResult:
@@ -97,3 +97,37 @@ def check_posterior_prior_kl(answer, post_mean, post_cov) -> ExerciseResult:
                 "posterior_prior_kl", False, "check the mean term: it is + mu^T mu inside the 1/2 (...)."
             )
     return compare("posterior_prior_kl", answer, expected, what="KL(p(z|x) ‖ p(z))")
+
+
+def check_chi_square_1d(answer, post_mean, post_std) -> ExerciseResult:
+    r"""Exercise: log(1 + chi^2(N(mu, s^2) || N(0, 1))) in closed form, with s a standard deviation (s^2 < 2).
+
+    1 + chi^2 = integral N(z; mu, s^2)^2 / N(z; 0, 1) dz = exp(mu^2 / (2 - s^2)) / (s sqrt(2 - s^2)), finite only
+    when s^2 < 2.  The slips are the steps of that derivation done wrong, and the KL in place of the chi^2.
+    """
+    mu, s = float(post_mean), float(post_std)
+    if not s > 0:
+        raise ValueError(f"post_std must be a positive standard deviation, got {post_std!r}")
+    if not s**2 < 2:
+        raise ValueError(f"post_std**2 must be below 2 for a finite chi^2, got {post_std!r}")
+    exponent, log_norm = mu**2 / (2 - s**2), -np.log(s) - 0.5 * np.log(2 - s**2)
+    expected = exponent + log_norm
+    kl = 0.5 * (s**2 + mu**2 - 1 - np.log(s**2))
+    slips = [
+        (kl, "that is KL(N(mu, s^2) || N(0, 1)), the exponent of the KL rule; the chi^2 rule needs "
+             "log E_{p(z)}[w^2] = log of the integral of N(z; mu, s^2)^2 / N(z; 0, 1)."),
+        (np.exp(expected), "that is 1 + chi^2 itself: the exercise asks for its log (it overflows easily)."),
+        (np.expm1(expected), "that is chi^2 itself: the exercise asks for log(1 + chi^2)."),
+        (exponent, "the exponent mu^2 / (2 - s^2) is right, but the factor 1 / (s sqrt(2 - s^2)) in front of "
+                   "the exponential is missing: keep the normalising constants of both densities."),
+        (log_norm, "the normalising factor is right, but the exponent mu^2 / (2 - s^2) is missing: complete the "
+                   "square in z, then the leftover constant term is not zero unless mu = 0."),
+        (mu**2 / s**2 + log_norm, "the exponent should be mu^2 / (2 - s^2): dividing by N(z; 0, 1) adds +z^2/2 "
+                                  "to the exponent, which changes the coefficient of z^2 from 1/s^2 to 2/s^2 - 1."),
+        (exponent + np.log(s) - 0.5 * np.log(2 - s**2), "the sign of log s is flipped: the factor is 1 / s, "
+                                                        "so the term is -log s."),
+        (exponent - 2 * np.log(s) - 0.5 * np.log(2 - s**2), "the factor in front is 1 / (s sqrt(2 - s^2)), not "
+                                                            "1 / (s^2 sqrt(2 - s^2)): a sqrt(2 pi / a) from the "
+                                                            "Gaussian integral cancels one 1/s."),
+    ]
+    return compare("chi_square_1d", answer, expected, what="log(1 + χ²)", slips=slips)
