@@ -13,6 +13,10 @@
 # **Prerequisites:** Python and NumPy; the multivariate Gaussian; Bayes' rule.
 # **Run time:** about 3 s on a 2-core laptop CPU.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: this course checks every claim it makes; the first thing to learn is how to read those checks.
+# Ask: who has trained a VAE? Who could say what its loss is a bound on?
+
 # %%
 import sys
 
@@ -50,6 +54,10 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 #
 # Read them in order: each one uses the helpers and results of the previous ones.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one argument runs through all seven notebooks: we cannot compute log p(x), so we bound it and train the bound.
+# Ask: which step do you expect to be hardest, and why?
+
 # %% [markdown]
 # ## Notation used everywhere
 #
@@ -64,6 +72,12 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # | $M$, $m$ | the Monte Carlo sample count and its index: $z_1, \dots, z_M$, one of them $z_m$ (in every notebook) |
 # | $K$ | the number of importance samples in the IWAE bound, and nothing else (notebooks 04 and 05) |
 # | $J$ | the number of mixture components (notebook 06) |
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Parameters and distributions:
+#
+# | symbol | meaning |
+# |---|---|
 # | $\theta$, $\phi$ | the model's (decoder's) parameters and the variational (encoder's) parameters |
 # | $p(z)$ | the prior, $\mathcal N(0, I_k)$ unless stated; it has no parameters |
 # | $p_\theta(x\mid z)$ | the likelihood or *decoder* |
@@ -79,7 +93,8 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # Logarithms are natural, so every log-likelihood is in **nats**. In code, `log_marginal`, `log_joint`,
 # `posterior_cov` and friends are named for what they hold; `Sigma` is a covariance matrix and `noise_std` a
 # standard deviation.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The convention for σ matters because the source derivation is not consistent about it. (Quotations of the
 # source, here and in the errata below, reproduce its words and LaTeX exactly; only math delimiters are adapted.)
 # It first writes the decoder as
@@ -103,6 +118,10 @@ print(f"log N(1; 0, sigma=2 as variance) = {as_var:.6f}")
 by_hand = -0.5 * np.log(2 * np.pi * sigma**2) - 0.5 * (x - mu) ** 2 / sigma**2
 assert abs(as_std - by_hand) < 1e-12 and abs(as_std - as_var) > 0.1
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the two readings of the same symbol change the log-density by a fifth of a nat at this one point; over the
+# 784 pixels of an image such slips add up. Ask: what is the variance if the standard deviation is 0.5?
+
 # %% [markdown]
 # ## How the notebooks check themselves
 #
@@ -121,6 +140,12 @@ print(f"helpers: log p(x) = {model.log_marginal(x_obs):.10f}\nSciPy:   log p(x) 
 assert abs(model.log_marginal(x_obs) - reference) < 1e-10
 
 # %% [markdown]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: an assert compares the claim with a computation that does not share its code; here SciPy evaluates the
+# Gaussian built from A, b and Sigma directly. Ask: why is comparing a function with itself worthless?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Running the checks.** In JupyterLab, *Run → Run All Cells*: any failing claim stops with an `AssertionError`.
 # From a terminal, `make test` runs every unit test and executes every notebook; to check one notebook:
 #
@@ -130,7 +155,12 @@ assert abs(model.log_marginal(x_obs) - reference) < 1e-10
 #
 # Cells tagged `nbval-check-output` must also print exactly the numbers that are saved in the notebook, so a change
 # that shifts a result is caught.
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: run all cells before class; a red AssertionError means a claim failed, not that the notebook is broken.
+# Ask: what should you do if a check fails after you edited a cell? (Restart the kernel and run all.)
+
+# %% [markdown]
 # ## How the widgets work
 #
 # Notebooks 02 and 04 have explorers: sliders and buttons wired to live computations. Moving a slider recomputes
@@ -152,6 +182,10 @@ n_slider.observe(show_grid_cost, names="value")
 show_grid_cost()
 widgets.VBox([n_slider, readout])
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: move the slider to k = 8: 50 points per axis become about 4·10^13 grid points, notebook 01's theme.
+# Ask: at a million evaluations per second, how long would k = 8 take? (About a year.)
+
 # %% [markdown]
 # ## Exercises
 #
@@ -159,10 +193,14 @@ widgets.VBox([n_slider, readout])
 # (replace the `...` after `answer_<name> =` with your code) and a check cell below it. Run the answer cell, then
 # the check cell: it prints ✔ when your answer is right, `not attempted yet` while it is still `...`, and a hint
 # about what is wrong otherwise. In your copy a check never stops *Run All*. In the instructor edition (the
-# committed notebooks) the answer cells hold reference solutions between `### BEGIN SOLUTION` and
-# `### END SOLUTION`; the student edition (`make student`, and the working copy `make lab` opens) has
-# `# YOUR CODE HERE` there instead.
-#
+# committed notebooks) the answer cells hold reference solutions between nbgrader's solution markers; the student
+# edition (`make student`, and the working copy `make lab` opens) has `# YOUR CODE HERE` there instead.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: every exercise has an answer cell and a check cell; the check gives a hint, never the answer.
+# Ask: what should the check say before you have written anything? (Not attempted yet.)
+
+# %% [markdown]
 # ### Try it 1: from a standard deviation to a covariance
 # Observation noise in $d = 3$ dimensions has standard deviation $\sigma = 0.5$ in every coordinate, independently.
 # Write its covariance matrix $\Sigma$ as a NumPy array.
@@ -179,6 +217,9 @@ result = check_noise_covariance(answer_noise_covariance, noise_std=0.5, data_dim
 assert result.passed, result.message
 ### END HIDDEN TESTS
 result
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a covariance holds variances. Ask: what goes wrong if you put sigma on the diagonal?
 
 # %% [markdown]
 # ### Try it 2: a Gaussian log-density by hand
@@ -197,6 +238,9 @@ result = check_gaussian_log_density(answer_gaussian_log_density, x=2.5, mean=1.0
 assert result.passed, result.message
 ### END HIDDEN TESTS
 result
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: write the log-density term by term; it never underflows. Ask: which term depends on x?
 
 # %% [markdown]
 # ### Try it 3: nats, bits and bits per dimension
@@ -219,6 +263,10 @@ assert result.passed, result.message
 ### END HIDDEN TESTS
 result
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: bits per dimension is how image-model papers report log p(x).
+# Ask: why divide by d at all? (To compare images of different sizes.)
+
 # %% [markdown]
 # ## Errata: eight places where the source derivation goes wrong
 #
@@ -233,6 +281,12 @@ result
 #    after recognising $p_\theta(x\mid z)\,p(z)/p_\theta(x)$ as the posterior: the prior has already been used up.
 #    The correct statement is $\nabla_\theta \log p_\theta(x) = \mathbb E_{p_\theta(z\mid x)}[\nabla_\theta \log p_\theta(x\mid z)]$;
 #    notebook 03 evaluates both and shows the extra factor gives a different, wrong gradient.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the source is a good outline with eight slips; each is taught where it arises, with numbers.
+# Ask: why does an extra p(z) inside the integral change the gradient? (It reweights the posterior.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 2. **The wrong KL inside the ELBO** ([notebook 04, §2](04_jensen_and_the_elbo.ipynb)). The source rewrites the ELBO as
 #
 #    > $\mathbb{E}_{z \sim q_{\phi}(z \vert x)}\left[\text{log}p_{\theta}(x \vert z) - D_{KL}(q_{\phi}(z \vert x) \vert \vert p_{\theta}(z \vert x)) \right]$
@@ -242,14 +296,29 @@ result
 #    *posterior* is the gap, $\log p_\theta(x) - \mathrm{ELBO}$. The source's own prose describes the corrected
 #    form: "the KL-divergence encourages $q_{\phi}(z \vert x)$ to be close to $p(z)$". Notebook 04 checks both
 #    identities to $10^{-8}$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the ELBO's KL is to the prior; the KL to the posterior is the gap. Ask: which of the two can we compute?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 3. **σ is a standard deviation in one place and a variance in another** (quoted above, under *Notation*). The
 #    decoder's second argument is called a standard deviation when it is introduced and a variance a section later.
 #    In this course σ is always a standard deviation and the second argument of $\mathcal N$ a (co)variance.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the same symbol must not mean two things. Ask: which reading does torch.distributions.Normal use? (A standard deviation.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 4. **One index for two things** ([notebook 02, §1](02_naive_monte_carlo.ipynb)). The Monte Carlo average
 #
 #    > $p(x) \approx \frac{1}{M}\sum_{i=1}^M p(x \vert z_i), \quad z_i \sim p(z)$
 #
 #    reuses $i$, the index of the data set $x_1, \dots, x_N$, for the samples. Here samples are $z_m$, $m = 1, \dots, M$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: i belongs to the data set, m to Monte Carlo samples. Ask: where would reusing i cause a real bug?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 5. **A log-likelihood called a loss** ([notebook 04](04_jensen_and_the_elbo.ipynb)). The source says
 #    the ELBO balances
 #
@@ -258,6 +327,11 @@ result
 #    but $\log p_\theta(x\mid z)$ is a log-likelihood, not a loss: it enters the ELBO inside an expectation over
 #    $q_\phi(z\mid x)$, as $\mathbb E_q[\log p_\theta(x\mid z)]$, and it is *maximised*. The loss a VAE minimises is
 #    its negative.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: we maximise E_q[log p(x|z)]; calling it a loss flips the sign. Ask: what is the VAE's loss, then?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 6. **The multiply-and-divide step needs $q > 0$, not $\int q\,dz = 1$** ([notebook 04, §2](04_jensen_and_the_elbo.ipynb)). The source
 #    says
 #
@@ -266,6 +340,11 @@ result
 #    Multiplying and dividing by $q$ is allowed only where $q > 0$, so the rewrite
 #    $\int p_\theta(x, z)\,dz = \mathbb E_q[p_\theta(x, z)/q_\phi(z\mid x)]$ needs $q_\phi(z\mid x) > 0$ wherever
 #    $p_\theta(x, z) > 0$. Where $q$ is zero, the expectation silently drops that part of the integral.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: dividing by q is only safe where q > 0. Ask: what does a q with too small a support do to the bound?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 7. **Maximising the ELBO need not maximise $p(x)$** ([notebook 04](04_jensen_and_the_elbo.ipynb)). The source says
 #
 #    > To maximize $p_{\theta}(x)$, we can maximize the ELBO with respect to $\theta$ and $\phi$.
@@ -273,6 +352,11 @@ result
 #    Since $\mathrm{ELBO} = \log p_\theta(x) - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p_\theta(z\mid x))$, raising the ELBO
 #    over $\theta$ can shrink the gap (a model whose posterior is easier for $q$ to fit) instead of raising
 #    $\log p_\theta(x)$.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a higher ELBO can come from a smaller gap rather than a higher log p(x). Ask: how would you tell which happened?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 8. **Differentiable in φ, but not by differentiating samples** ([notebook 03, §3 and §5](03_score_function_gradients.ipynb);
 #    [notebook 05](05_variational_autoencoder.ipynb)). The source says of the ELBO
 #
@@ -281,11 +365,20 @@ result
 #    The ELBO is an expectation under $q_\phi$, which depends on $\phi$; a Monte Carlo estimate from samples
 #    $z_m \sim q_\phi$ has no gradient in $\phi$ until the samples are written through an estimator: the score
 #    function $\mathbb E_q[f\,\nabla_\phi \log q_\phi]$ or the reparameterisation $z = \mu_\phi + \sigma_\phi\varepsilon$.
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a sample's gradient says nothing about how q_phi moved the samples; an estimator is needed.
+# Ask: which estimator do you expect to have lower variance, and why?
+
+# %% [markdown]
 # ## Next
 #
 # [Next: 01 · The linear-Gaussian marginal →](01_linear_gaussian_marginal.ipynb)
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: next time we meet the one model whose integral is exact. Ask: read 01's title cell before class.
+
+# %% [markdown]
 # ## References
 #
 # - The source derivation: *Variational Inference for Latent Variable Models*, a blog post (15 September 2025) whose
