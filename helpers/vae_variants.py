@@ -1,0 +1,298 @@
+r"""VAE variants that attack the gap: richer q families, the IWAE objective, a KL weight beta and warm-up.
+
+The decoder is ``helpers.vae.VAE``'s (p(z) = N(0, I), Bernoulli pixels), so ``helpers.vae.exact_log_marginal``
+gives the exact log p_theta(x) of every variant with a 2-D latent.  What changes is q and the objective.
+
+**q families.**  The encoder emits P numbers per image, ``q_params(x)`` of shape (n, P):
+
+- ``"diagonal"``  (P = 2k): mean and log-variance, q = N(mean, diag exp(logvar)) (notebook 05's q);
+- ``"full"``      (P = 2k + k(k-1)/2): mean, the log of the diagonal of a lower-triangular L, and L's entries
+  below the diagonal; q = N(mean, L L^T), z = mean + L eps.  Any covariance can be written this way;
+- ``"planar"``    (P = 2k + L(2k + 1)): a diagonal Gaussian pushed through L planar layers
+  (``helpers.flows``), each image with its own layers.
+
+``sample_q(family, params, eps)`` returns reparameterised z and log q(z|x) for any family, so training,
+evaluation and per-image refinement (``helpers.semi_amortised``) share one code path.
+
+**Objectives** (``train_variant``), per image, averaged over a minibatch:
+
+- ``"elbo"``: E_q[log p(x|z)] - beta_t KL(q || p(z)), one draw of z; beta_t rises linearly from 0 to ``beta``
+  over ``warmup_epochs`` (KL warm-up).  With beta = 1 it is the ELBO.  The KL is in closed form for the
+  diagonal family and a one-draw estimate log q(z|x) - log p(z) otherwise;
+- ``"iwae"``: log (1/K) sum_k p(x, z_k) / q(z_k|x), K draws (Burda et al., 2016).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from helpers._validation import positive_int
+from helpers.flows import planar_flow_sample
+from helpers.vae import VAE, _mlp
+
+__all__ = ["FAMILIES", "n_q_params", "sample_q", "VariantVAE", "VariantHistory", "train_variant",
+           "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units"]
+
+FAMILIES = ("diagonal", "full", "planar")
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def n_q_params(family: str, latent_dim: int, n_flows: int = 0) -> int:
+    """How many numbers per image the encoder emits for ``family``."""
+    k = positive_int(latent_dim, "latent_dim")
+    if family == "diagonal":
+        return 2 * k
+    if family == "full":
+        return 2 * k + k * (k - 1) // 2
+    if family == "planar":
+        return 2 * k + positive_int(n_flows, "n_flows") * (2 * k + 1)
+    raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+
+
+def sample_q(family: str, params: torch.Tensor, eps: torch.Tensor, latent_dim: int):
+    r"""Reparameterised draws from q and their log-density: ``(z, log_q)``, shapes (..., n, k) and (..., n).
+
+    ``params`` (n, P) are a family's parameters per image (see the module docstring), ``eps`` (..., n, k)
+    standard normal noise.
+    """
+    k = positive_int(latent_dim, "latent_dim")
+    n_flows = (params.shape[-1] - 2 * k) // (2 * k + 1) if family == "planar" else 0
+    if params.ndim != 2 or params.shape[1] != n_q_params(family, k, max(1, n_flows)):
+        raise ValueError(f"params must have shape (n, P) with P = n_q_params({family!r}, {k}, n_flows), "
+                         f"got {tuple(params.shape)}")
+    if eps.shape[-2:] != (params.shape[0], k):
+        raise ValueError(f"eps must have shape (..., {params.shape[0]}, {k}), got {tuple(eps.shape)}")
+    mean = params[:, :k]
+    standard = -0.5 * (eps * eps + LOG_2PI).sum(-1)  # log N(eps; 0, I)
+    if family == "diagonal":
+        logvar = params[:, k : 2 * k]
+        return mean + torch.exp(0.5 * logvar) * eps, standard - 0.5 * logvar.sum(-1)
+    if family == "full":
+        log_diag = params[:, k : 2 * k]
+        rows, cols = torch.tril_indices(k, k, offset=-1)
+        below = params.new_zeros(params.shape[0], k, k)
+        below[:, rows, cols] = params[:, 2 * k :]
+        chol = below + torch.diag_embed(torch.exp(log_diag))
+        z = mean + torch.einsum("nij,...nj->...ni", chol, eps)
+        # |det L| = prod of its diagonal: the density of mean + L eps is N(eps) / |det L|.
+        return z, standard - log_diag.sum(-1)
+    flow = params[:, 2 * k :].reshape(params.shape[0], n_flows, 2 * k + 1)
+    return planar_flow_sample(mean, params[:, k : 2 * k], flow, eps)
+
+
+class VariantVAE(VAE):
+    """``helpers.vae.VAE`` with a choice of q family; the decoder (and so p_theta(x|z)) is unchanged."""
+
+    def __init__(self, data_dim: int, latent_dim: int, hidden_dims=(256, 128), activation: str = "tanh",
+                 family: str = "diagonal", n_flows: int = 0):
+        super().__init__(data_dim, latent_dim, hidden_dims, activation)
+        self.family = family
+        self.n_flows = int(n_flows) if family == "planar" else 0
+        self.n_params = n_q_params(family, latent_dim, n_flows)
+        self.encoder = _mlp([self.data_dim, *self.hidden_dims, self.n_params], activation)
+        if family == "planar":
+            # Start the flow layers near the identity (u near 0), so training begins near a diagonal Gaussian.
+            last: nn.Linear = self.encoder[-1]
+            with torch.no_grad():
+                last.weight[2 * latent_dim :].mul_(0.1)
+                last.bias[2 * latent_dim :].mul_(0.1)
+
+    @property
+    def config(self) -> dict:
+        return {**super().config, "family": self.family, "n_flows": self.n_flows}
+
+    def q_params(self, x: torch.Tensor) -> torch.Tensor:
+        """The encoder's q parameters for each image, shape (n, P)."""
+        return self.encoder(x)
+
+    def encode(self, x: torch.Tensor):
+        if self.family != "diagonal":
+            raise ValueError(f"encode() gives a diagonal Gaussian; this model's q is {self.family!r}: "
+                             "use q_params() and sample_q()")
+        return super().encode(x)
+
+    def log_joint(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """log p_theta(x, z) = log p_theta(x|z) + log N(z; 0, I), shape (..., n)."""
+        return self.log_likelihood(x, z) - 0.5 * (z * z + LOG_2PI).sum(-1)
+
+    def forward(self, x: torch.Tensor, eps: torch.Tensor | None = None) -> torch.Tensor:
+        """A one-sample ELBO per image for any family (the KL estimated by log q - log p(z))."""
+        params = self.q_params(x)
+        if eps is None:
+            eps = torch.randn(x.shape[0], self.latent_dim)
+        z, log_q = sample_q(self.family, params, eps, self.latent_dim)
+        return self.log_joint(x, z) - log_q
+
+
+def _data(model: VAE, x, name: str = "x") -> torch.Tensor:
+    if not isinstance(model, VariantVAE):
+        raise ValueError(f"model must be a helpers.vae_variants.VariantVAE, got {type(model).__name__}")
+    t = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if t.ndim != 2 or t.shape[1] != model.data_dim or t.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (n, {model.data_dim}) with n >= 1, got {tuple(t.shape)}")
+    if not torch.all((t == 0) | (t == 1)):
+        raise ValueError(f"{name} must be binary (every pixel 0 or 1)")
+    return t
+
+
+def _gen(seed) -> torch.Generator:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    return torch.Generator().manual_seed(int(seed))
+
+
+@dataclass
+class VariantHistory:
+    """Per epoch: the training objective and the closed-form/estimated KL(q || p(z)) (nats per image), beta."""
+
+    objective: list[float] = field(default_factory=list)
+    kl: list[float] = field(default_factory=list)
+    beta: list[float] = field(default_factory=list)
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.objective)
+
+
+def train_variant(model: VariantVAE, x_train, *, objective: str = "elbo", k: int = 1, epochs: int,
+                  batch_size: int, lr: float, lr_final: float, seed: int, beta: float = 1.0,
+                  warmup_epochs: int = 0) -> VariantHistory:
+    r"""Train with Adam on the ``objective`` ("elbo" with KL weight ``beta`` and warm-up, or "iwae" with ``k``
+    samples); the step size decays geometrically from ``lr`` to ``lr_final``.  One thread (see
+    ``helpers.vae.train``).  The same model state, data and ``seed`` give the same history."""
+    if objective not in ("elbo", "iwae"):
+        raise ValueError(f"objective must be 'elbo' or 'iwae', got {objective!r}")
+    k = positive_int(k, "k")
+    if objective == "elbo" and k != 1:
+        raise ValueError("k is the IWAE sample count: use objective='iwae' for k > 1")
+    epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
+    for name, value in (("lr", lr), ("lr_final", lr_final)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if not (isinstance(beta, (int, float)) and math.isfinite(beta) and beta >= 0):
+        raise ValueError(f"beta must be a non-negative number, got {beta!r}")
+    if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, (int, np.integer)) or warmup_epochs < 0:
+        raise ValueError(f"warmup_epochs must be a non-negative integer, got {warmup_epochs!r}")
+    if objective == "iwae" and (beta != 1.0 or warmup_epochs):
+        raise ValueError("beta and warmup_epochs apply to objective='elbo' only")
+    data = _data(model, x_train, "x_train")
+    gen = _gen(seed)
+    n, kz = data.shape[0], model.latent_dim
+    steps = epochs * math.ceil(n / batch_size)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=(lr_final / lr) ** (1 / max(1, steps - 1)))
+    history = VariantHistory()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    model.train()
+    try:
+        for epoch in range(epochs):
+            beta_t = beta * min(1.0, (epoch + 1) / warmup_epochs) if warmup_epochs else beta
+            order = torch.randperm(n, generator=gen)
+            total, total_kl = 0.0, 0.0
+            for begin in range(0, n, batch_size):
+                batch = data[order[begin : begin + batch_size]]
+                params = model.q_params(batch)
+                eps = torch.randn(k, batch.shape[0], kz, generator=gen)
+                z, log_q = sample_q(model.family, params, eps, kz)
+                if objective == "iwae":
+                    log_w = model.log_joint(batch, z) - log_q  # (k, b)
+                    value = torch.logsumexp(log_w, 0) - math.log(k)
+                    kl = (log_q + 0.5 * (z * z + LOG_2PI).sum(-1)).mean(0)
+                else:
+                    if model.family == "diagonal":
+                        mean, logvar = params[:, :kz], params[:, kz:]
+                        kl = 0.5 * (logvar.exp() + mean**2 - 1.0 - logvar).sum(-1)
+                    else:
+                        kl = (log_q + 0.5 * (z * z + LOG_2PI).sum(-1))[0]
+                    recon = model.log_likelihood(batch, z[0])
+                    value = recon - beta_t * kl
+                optimiser.zero_grad(set_to_none=True)
+                (-value.mean()).backward()
+                optimiser.step()
+                scheduler.step()
+                total += float(value.detach().sum())
+                total_kl += float(kl.detach().sum())
+            history.objective.append(total / n)
+            history.kl.append(total_kl / n)
+            history.beta.append(beta_t)
+    finally:
+        torch.set_num_threads(threads)
+        model.eval()
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+@torch.no_grad()
+def log_weights(model: VariantVAE, x, n_samples: int, *, seed: int = 0, params=None,
+                family: str | None = None) -> np.ndarray:
+    r"""log w_m = log p_theta(x, z_m) - log q(z_m|x), z_m ~ q, shape (n, M) float64.
+
+    q is the encoder's unless ``params`` (n, P) gives other parameters of the model's family (for
+    example a refined q from ``helpers.semi_amortised``), of the model's family or of ``family``.
+    Drawn in chunks of bounded memory.
+    """
+    model.eval()
+    data = _data(model, x)
+    n_samples = positive_int(n_samples, "n_samples")
+    if params is None:
+        params = model.q_params(data)
+    params = torch.as_tensor(np.asarray(params, dtype=np.float32))
+    family = model.family if family is None else family
+    if params.ndim != 2 or params.shape[0] != data.shape[0]:
+        raise ValueError(f"params must have shape ({data.shape[0]}, P), got {tuple(params.shape)}")
+    gen = _gen(seed)
+    chunk = max(1, (1 << 22) // (data.shape[0] * max(model.data_dim, *model.hidden_dims)))
+    out = []
+    for start in range(0, n_samples, chunk):
+        eps = torch.randn(min(chunk, n_samples - start), data.shape[0], model.latent_dim, generator=gen)
+        z, log_q = sample_q(family, params, eps, model.latent_dim)
+        out.append((model.log_joint(data, z) - log_q).double())
+    return torch.cat(out).T.numpy()
+
+
+def elbo_of(model: VariantVAE, x, n_samples: int = 1000, *, seed: int = 0, params=None,
+            family: str | None = None) -> np.ndarray:
+    """ELBO per image (n,): the mean of ``n_samples`` log weights (an unbiased Monte Carlo estimate)."""
+    return log_weights(model, x, n_samples, seed=seed, params=params, family=family).mean(axis=1)
+
+
+def iwae_of(model: VariantVAE, x, k: int, *, seed: int = 0, params=None, family: str | None = None) -> np.ndarray:
+    """IWAE_K per image (n,): log mean exp of K log weights."""
+    from scipy.special import logsumexp
+
+    lw = log_weights(model, x, k, seed=seed, params=params, family=family)
+    return logsumexp(lw, axis=1) - np.log(lw.shape[1])
+
+
+@torch.no_grad()
+def kl_per_unit(model: VariantVAE, x) -> np.ndarray:
+    r"""KL(q(z_j|x) || N(0, 1)) per latent unit j, averaged over the images, shape (k,); diagonal q only.
+
+    The closed form 1/2 (exp(v_j) + mu_j^2 - 1 - v_j) summed over units is the KL term of the ELBO.
+    """
+    if model.family != "diagonal":
+        raise ValueError("kl_per_unit needs a diagonal Gaussian q (family='diagonal')")
+    mean, logvar = model.encode(_data(model, x))
+    return (0.5 * (logvar.exp() + mean**2 - 1.0 - logvar)).double().mean(0).numpy()
+
+
+@torch.no_grad()
+def active_units(model: VariantVAE, x, threshold: float = 0.01) -> tuple[int, np.ndarray]:
+    r"""Burda et al.'s activity of each latent unit, A_j = Var_x(E_q[z_j | x]), and the count above ``threshold``.
+
+    A unit whose mean does not move with x carries no information about x: its q is the same for every
+    image, and it pays no KL only if that q is the prior itself (posterior collapse).
+    """
+    params = model.q_params(_data(model, x))
+    activity = params[:, : model.latent_dim].double().var(0, unbiased=True).numpy()
+    return int(np.sum(activity > threshold)), activity
+
