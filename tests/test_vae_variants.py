@@ -97,7 +97,7 @@ def test_elbo_and_iwae_against_quadrature(family):
             chol = np.array([[np.exp(params[i, 2]), 0.0], [params[i, 4], np.exp(params[i, 3])]])
             log_q = stats.multivariate_normal(params[i, :2], chol @ chol.T).logpdf(points)
             q = np.exp(log_q) * width**2
-            assert abs(q.sum() - 1.0) < 1e-6  # the grid resolves q
+            assert abs(q.sum() - 1.0) < 1e-4  # the grid resolves q
             assert abs(np.sum(q * (log_joint[:, i] - log_q)) - elbo[i]) < 5 * se[i] + 1e-3
 
 
@@ -135,7 +135,6 @@ def test_refinement_raises_the_elbo_and_records_steps():
     out = refine_q(model, x, steps=60, lr=0.05, n_samples=16, seed=0, record=[0, 10])
     assert sorted(out) == [0, 10, 60]
     np.testing.assert_allclose(out[0], model.q_params(torch.as_tensor(x)).detach().numpy())
-    mean, logvar = (torch.as_tensor(out[t][:, :2]) for t in (0, 60)), None
     kl = {t: V.grid_posterior_kl(model, x, out[t][:, :2], out[t][:, 2:], grid=300, half_width=7.0) for t in (0, 60)}
     assert np.all(kl[60] <= kl[0] + 1e-3) and kl[60].mean() < kl[0].mean() - 0.05
 
