@@ -52,7 +52,7 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # | 05 | [The variational autoencoder](05_variational_autoencoder.ipynb) | amortised inference, a VAE trained on real digits, its ELBO, IWAE and exact $\log p(x)$ |
 # | 06 | [Discrete latents](06_discrete_latents.ipynb) | sums instead of integrals, the cost of enumeration, score-function and relaxed gradients |
 #
-# Read them in order: each one uses the helpers and results of the previous ones.
+# Read them in order: each builds on the ideas, and often the models, of the ones before it.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: one argument runs through all seven notebooks: we cannot compute log p(x), so we bound it and train the bound.
@@ -289,7 +289,7 @@ result
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # 2. **The wrong KL inside the ELBO** ([notebook 04, §2](04_jensen_and_the_elbo.ipynb)). The source rewrites the ELBO as
 #
-#    > $\mathbb{E}_{z \sim q_{\phi}(z \vert x)}\left[\text{log}p_{\theta}(x \vert z) - D_{KL}(q_{\phi}(z \vert x) \vert \vert p_{\theta}(z \vert x)) \right]$
+#    > $\text{ELBO}(\theta, \phi) = \mathbb{E}_{z \sim q_{\phi}(z \vert x)}\left[\text{log}p_{\theta}(x \vert z) - D_{KL}(q_{\phi}(z \vert x) \vert \vert p_{\theta}(z \vert x)) \right]$
 #
 #    The KL in the ELBO is to the *prior*:
 #    $\mathrm{ELBO} = \mathbb E_{q}[\log p_\theta(x\mid z)] - \mathrm{KL}(q_\phi(z\mid x)\,\|\,p(z))$. The KL to the
@@ -319,7 +319,7 @@ result
 # Say: i belongs to the data set, m to Monte Carlo samples. Ask: where would reusing i cause a real bug?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 5. **A log-likelihood called a loss** ([notebook 04](04_jensen_and_the_elbo.ipynb)). The source says
+# 5. **A log-likelihood called a loss** ([notebook 05, §2](05_variational_autoencoder.ipynb), with the trained VAE's numbers). The source says
 #    the ELBO balances
 #
 #    > the reconstruction loss $\text{log}p_{\theta}(x \vert z)$
@@ -339,13 +339,14 @@ result
 #
 #    Multiplying and dividing by $q$ is allowed only where $q > 0$, so the rewrite
 #    $\int p_\theta(x, z)\,dz = \mathbb E_q[p_\theta(x, z)/q_\phi(z\mid x)]$ needs $q_\phi(z\mid x) > 0$ wherever
-#    $p_\theta(x, z) > 0$. Where $q$ is zero, the expectation silently drops that part of the integral.
+#    $p_\theta(x, z) > 0$; the normalisation $\int q\,dz = 1$ is never used. Where $q$ is zero, the expectation
+#    silently drops that part of the integral.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: dividing by q is only safe where q > 0. Ask: what does a q with too small a support do to the bound?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 7. **Maximising the ELBO need not maximise $p(x)$** ([notebook 04](04_jensen_and_the_elbo.ipynb)). The source says
+# 7. **Maximising the ELBO need not maximise $p(x)$** ([notebook 04, §6](04_jensen_and_the_elbo.ipynb)). The source says
 #
 #    > To maximize $p_{\theta}(x)$, we can maximize the ELBO with respect to $\theta$ and $\phi$.
 #
@@ -357,14 +358,16 @@ result
 # Say: a higher ELBO can come from a smaller gap rather than a higher log p(x). Ask: how would you tell which happened?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# 8. **Differentiable in φ, but not by differentiating samples** ([notebook 03, §3 and §5](03_score_function_gradients.ipynb);
-#    [notebook 05](05_variational_autoencoder.ipynb)). The source says of the ELBO
+# 8. **Differentiable in φ, but not by differentiating samples** ([notebook 04, §4](04_jensen_and_the_elbo.ipynb); the
+#    estimators are in [notebook 03, §3 and §5](03_score_function_gradients.ipynb)). The source says of the ELBO
 #
 #    > It is a differentiable function of $\theta$ and $\phi$, and can be used to train the model.
 #
-#    The ELBO is an expectation under $q_\phi$, which depends on $\phi$; a Monte Carlo estimate from samples
-#    $z_m \sim q_\phi$ has no gradient in $\phi$ until the samples are written through an estimator: the score
-#    function $\mathbb E_q[f\,\nabla_\phi \log q_\phi]$ or the reparameterisation $z = \mu_\phi + \sigma_\phi\varepsilon$.
+#    The ELBO is an expectation under $q_\phi$, so its samples depend on $\phi$. Draw $z_m \sim q_\phi$, hold them
+#    fixed and differentiate a Monte Carlo estimate of the ELBO: only $-\nabla_\phi \log q_\phi(z_m)$ is left, whose
+#    expectation is zero, so that is not the gradient. A correct gradient needs an estimator: the score function
+#    $\mathbb E_q[f(z)\,\nabla_\phi \log q_\phi(z\mid x)]$ ($f$ the ELBO's integrand) or the reparameterisation
+#    $z = \mu_\phi + \sigma_\phi\varepsilon$.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: a sample's gradient says nothing about how q_phi moved the samples; an estimator is needed.
