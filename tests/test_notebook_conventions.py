@@ -112,3 +112,13 @@ def test_plot_cells_do_not_rely_on_a_trailing_semicolon(path):
         if cell["cell_type"] == "code":
             lines = [ln for ln in "".join(cell["source"]).rstrip().splitlines() if ln.strip()]
             assert not (lines and lines[-1].rstrip().endswith(";")), f"{path.name}: {lines[-1]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_has_alt_text(path):
+    # helpers.plotting.show puts the alt text in the output's metadata; the site, slides and handouts use it.
+    for index, cell in enumerate(_load(path)["cells"]):
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
+                assert len(alt.strip()) >= 10, f"{path.name} cell {index}: a figure without alt text"

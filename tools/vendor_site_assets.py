@@ -71,6 +71,15 @@ PACKAGES = {
                     for name in ("source-sans-pro.css", "*.woff", "LICENSE")),
                   ("plugin/notes/notes.js", "plugin/notes"), ("LICENSE", "")],
     },
+    # Not copied into the site: the accessibility tests inject it into every page and deck they check.
+    "axe-core": {
+        "npm": "axe-core",
+        "version": "4.14.1",
+        "integrity": "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09"
+                     "a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        "license": "MPL-2.0",
+        "files": [("axe.min.js", ""), ("LICENSE", "")],
+    },
 }
 
 

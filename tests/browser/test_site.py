@@ -18,12 +18,20 @@ import nbformat
 import pytest
 from browser_support import block_remote_requests
 
-from tools.course import ROOT, notebooks, widget_state
+from tools.course import ASSETS_DIR, ROOT, notebooks, widget_state
 
 NOTEBOOKS = notebooks()
 ELBO_PAGE = "04_jensen_and_the_elbo"
 OFFLINE = ("file://", "data:", "blob:", "about:")
 CDNS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "googleapis.com")
+# axe-core (vendored, pinned in tools/vendor_site_assets.py) checks each page against WCAG; serious and critical
+# violations fail the test.
+AXE = ASSETS_DIR / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+    .map(v => `${v.id} (${v.impact}) on ${v.nodes.length} element(s), e.g. ${v.nodes[0].target.join(' ')}`);
+}"""
 
 # Loaded, and the widget manager has drawn every saved widget output (next to each view's script it puts a
 # .widget-subarea holding the view's lm-Widget) or said it could not.
@@ -40,6 +48,8 @@ INSPECT = """async () => {
     math: all('mjx-container').length,
     unrendered_math: all('.jp-RenderedMarkdown').filter(e => /\\$[^$\\s][^$]*\\$/.test(e.innerText)).length,
     images: all('img').length,
+    // nbconvert writes a placeholder alt for a figure the notebook did not describe (helpers.plotting.show).
+    undescribed_images: all('img').filter(i => !i.alt || i.alt.startsWith('No description')).length,
     broken_images: all('img').filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80)),
     widget_errors: all('.jupyter-widgets').filter(e => /Error displaying widget/.test(e.textContent)).length,
     sliders: all('.widget-slider [role="slider"]').filter(h => h.offsetParent !== null).length,
@@ -98,6 +108,12 @@ def offline(browser):
     page.close()
 
 
+def axe_violations(page) -> list[str]:
+    """Serious and critical axe-core violations of the page as it is now (widgets drawn, maths typeset)."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(AXE_RUN)
+
+
 def _count_outputs(path: Path, mime: str) -> int:
     nb = nbformat.read(path, as_version=4)
     return sum(1 for c in nb.cells if c.cell_type == "code"
@@ -144,6 +160,8 @@ def test_page_renders_offline(site, offline, nb):
     assert not offline.errors, f"{nb.stem}: JavaScript errors: {offline.errors}"
     assert seen["math"] > 0 and seen["unrendered_math"] == 0, seen
     assert seen["images"] >= _count_outputs(nb, "image/png") and not seen["broken_images"], seen
+    assert seen["undescribed_images"] == 0, f"{nb.stem}: figures without alt text (use plotting.show): {seen}"
+    assert not (violations := axe_violations(offline.page)), f"{nb.stem}: accessibility: {violations}"
     if _count_outputs(nb, "application/vnd.jupyter.widget-view+json"):
         assert seen["widget_errors"] == 0, f"{nb.stem}: widgets failed to render: {seen}"
         stale = " (its saved widget state hides them: `make notebooks`)" if seen["hidden_sliders"] else ""
@@ -156,6 +174,7 @@ def test_index_renders_offline(site, offline):
     links = offline.page.evaluate(
         "() => [...document.querySelectorAll('table a')].map(a => a.getAttribute('href'))")
     assert {f"{nb.stem}.html" for nb in NOTEBOOKS} <= set(links), links
+    assert not (violations := axe_violations(offline.page)), f"index: accessibility: {violations}"
 
 
 def test_elbo_explorer_page_shows_frozen_sliders_and_figure(site, offline, artifacts_dir):
@@ -194,3 +213,10 @@ def test_slides_run_offline(slides, offline):
     page.wait_for_function("() => /^#\\/[1-9]/.test(location.hash)", timeout=10_000)
     assert not offline.blocked and not offline.failed and not offline.errors, (
         offline.blocked, offline.failed, offline.errors)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_slides_pass_axe(slides, offline, nb):
+    offline.open(slides / f"{nb.stem}.slides.html")
+    offline.page.wait_for_function("() => document.querySelector('.reveal.ready') !== null", timeout=30_000)
+    assert not (violations := axe_violations(offline.page)), f"{nb.stem} slides: accessibility: {violations}"
