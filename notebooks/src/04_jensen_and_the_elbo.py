@@ -7,15 +7,21 @@
 # derives that inequality, checks every identity in it to many digits, and lets you move $q$ by hand.
 #
 # **In this notebook you will**
-# - see Jensen's inequality $\log \mathbb E[w] \ge \mathbb E[\log w]$ as a picture and on samples;
+# - see Jensen's inequality $\log \mathbb E[w] \ge \mathbb E[\log w]$ as a picture and on samples, and derive
+#   from it that a KL divergence is never negative;
 # - derive the evidence lower bound (ELBO) and verify both of its decompositions to $10^{-8}$:
 #   $\text{ELBO} = \mathbb E_q[\log p_\theta(x \mid z)] - \mathrm{KL}(q \,\|\, p(z))$ and
 #   $\log p_\theta(x) - \text{ELBO} = \mathrm{KL}(q \,\|\, p_\theta(z \mid x))$, and see why the source's version
 #   of the first one is wrong;
+# - derive the ELBO's gradient in $\theta$ and see it become the Fisher identity of notebook 03 when $q$ is the
+#   posterior;
+# - see, with numbers, three more places where the source's wording is wrong: the support $q$ needs, what
+#   raising the ELBO does to $\log p(x)$, and how the ELBO is differentiated in $\phi$;
 # - move a Gaussian $q$ in the **ELBO-gap explorer** and watch the gap open and close;
 # - fit $q$ by stochastic gradient ascent: it reaches the exact posterior in the linear-Gaussian model, and
 #   stops at a positive gap when the posterior has two modes;
-# - tighten the bound with $K$ importance samples (IWAE) and measure the $O(1/K)$ approach to $\log p(x)$;
+# - tighten the bound with $K$ importance samples (IWAE), prove that it rises with $K$, and measure its $O(1/K)$
+#   approach to $\log p(x)$;
 # - learn the model parameters $\theta$ with the ELBO and land on the exact maximum-likelihood solution of
 #   probabilistic PCA.
 #
@@ -34,10 +40,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import Image, display
-from scipy.stats import multivariate_normal
+from scipy.special import rel_entr
+from scipy.optimize import minimize
+from scipy.stats import multivariate_normal, norm, truncnorm
 
 from helpers.elbo import (
     elbo_exact,
+    elbo_mc,
     expected_log_likelihood,
     fit_gaussian_q,
     fit_ppca_elbo,
@@ -45,10 +54,17 @@ from helpers.elbo import (
     gaussian_log_weights,
     iwae_bound,
     kl_to_prior,
+    ppca_elbo_torch,
     ppca_mle,
     torch_log_joint,
 )
 from helpers.exercises import check_elbo_1d, check_iwae_estimate
+from helpers.gradients import (
+    exact_log_marginal_gradient,
+    log_likelihood_gradient,
+    reparameterisation_gradient,
+    score_function_gradient,
+)
 from helpers.linear_gaussian import LinearGaussian, random_model
 from helpers.monte_carlo import log_mean_exp
 from helpers.nonconjugate import SquaredLatentModel
@@ -105,6 +121,39 @@ assert log_mean > mean_log
 assert abs(mean_log - 0.0) < 4 * se_mean_log and abs(log_mean - s**2 / 2) < 4 * se_log_mean
 
 # %% [markdown]
+# ### A first consequence: a KL divergence is never negative
+#
+# For two densities $q$ and $p$ take $w = p(z)/q(z)$ with $z \sim q$. Jensen, then the fact that $q$ averages
+# $p/q$ only where $q > 0$:
+#
+# $$-\mathrm{KL}(q \,\|\, p) = \mathbb E_q\Big[\log \frac{p(z)}{q(z)}\Big]
+#   \;\le\; \log \mathbb E_q\Big[\frac{p(z)}{q(z)}\Big] = \log \int_{q > 0} p(z)\,dz \;\le\; \log 1 = 0,$$
+#
+# with equality only when $p/q$ is constant on the support of $q$ and that support holds all of $p$'s mass,
+# that is when $q = p$. We will lean on this twice: the gap of the ELBO is a KL, and so is the price of a
+# poor $q$. The check uses random discrete distributions on 6 points (some with zeros in $q$), SciPy's
+# `rel_entr` for the KL, and the two sides of each inequality computed separately.
+
+# %%
+rng_kl = np.random.default_rng(1)  # its own stream, so the sections below draw the same numbers as before
+q_pairs = rng_kl.dirichlet(np.ones(6), size=10_000)
+p_pairs = rng_kl.dirichlet(np.ones(6), size=10_000)
+q_pairs[:2_000, :2] = 0.0  # q misses part of p's support in the first 2,000 pairs
+q_pairs /= q_pairs.sum(axis=1, keepdims=True)
+kl_scipy = rel_entr(q_pairs, p_pairs).sum(axis=1)  # sum q log(q/p), with 0 log 0 = 0
+on_support = q_pairs > 0
+with np.errstate(divide="ignore"):
+    e_log_ratio = np.where(on_support, q_pairs * np.log(p_pairs / np.where(on_support, q_pairs, 1.0)), 0.0).sum(1)
+log_e_ratio = np.log(np.where(on_support, p_pairs, 0.0).sum(axis=1))  # log E_q[p/q] = log of p's mass where q > 0
+print(f"smallest KL over 10,000 random pairs: {kl_scipy.min():.4f}  (KL(p || p) = {rel_entr(p_pairs[0], p_pairs[0]).sum():.1f})")
+print(f"largest E_q[log p/q] - log E_q[p/q]: {np.max(e_log_ratio - log_e_ratio):.2e}  (Jensen: <= 0)")
+print(f"largest log E_q[p/q]:               {log_e_ratio.max():.2e}  (<= 0, and < 0 when q misses some of p: "
+      f"{log_e_ratio[:2_000].max():.3f})")
+assert np.allclose(-e_log_ratio, kl_scipy, atol=1e-12)
+assert np.all(e_log_ratio <= log_e_ratio + 1e-12) and np.all(log_e_ratio <= 1e-12)
+assert kl_scipy.min() > 0 and np.all(log_e_ratio[:2_000] < 0)
+
+# %% [markdown]
 # ## 2 · The evidence lower bound
 #
 # Take any density $q(z)$ that is positive wherever the posterior is (for one data point $x$ it is
@@ -132,9 +181,10 @@ assert abs(mean_log - 0.0) < 4 * se_mean_log and abs(log_mean - s**2 / 2) < 4 * 
 # The gap is the KL divergence to the **posterior**: it vanishes exactly when $q$ is the posterior.
 #
 # > **Erratum (source, ELBO decomposition).** The source derivation writes
-# > $\text{ELBO} = \mathbb E_q\big[\log p_\theta(x \mid z) - \mathrm{KL}(q_\phi(z \mid x) \,\|\, p_\theta(z \mid x))\big]$,
+# > $\text{ELBO}(\theta, \phi) = \mathbb{E}_{z \sim q_{\phi}(z \vert x)}\left[\text{log}p_{\theta}(x \vert z) - D_{KL}(q_{\phi}(z \vert x) \vert \vert p_{\theta}(z \vert x)) \right]$,
 # > mixing (a) and (b). The correct statements are (a), with the KL to the prior $p(z)$, and separately (b).
-# > The source's own prose ("the KL-divergence encourages $q$ to be close to $p(z)$") describes (a).
+# > The source's own prose ("the KL-divergence encourages $q_{\phi}(z \vert x)$ to be close to $p(z)$")
+# > describes (a).
 #
 # We check both on a linear-Gaussian model with $k = 2$ latent and $d = 3$ observed dimensions, for a $q$
 # that is deliberately not the posterior. The ELBO's *definition* is computed independently of the helpers by
@@ -187,12 +237,63 @@ assert abs(source_form - elbo) > 0.1
 assert abs(elbo_at_post - log_px) < 1e-10 and ell_at_post > log_px
 
 # %% [markdown]
+# ### Erratum: the step needs $q > 0$ wherever $p_\theta(x, z) > 0$
+#
+# The source justifies the first line of the derivation with: "We multiply the above equation by
+# $\frac{q_{\phi}(z \vert x)}{q_{\phi}(z \vert x)}$ and use the fact that $\int q_{\phi}(z \vert x)dz = 1$ to get".
+# The step never uses $\int q\,dz = 1$. It multiplies the integrand by $q(z)/q(z)$, which is 1 only where
+# $q(z) > 0$; wherever $q = 0$ but $p_\theta(x, z) > 0$ that part of the integral silently drops out:
+#
+# $$\mathbb E_q\Big[\frac{p_\theta(x, z)}{q(z)}\Big] = \int_{q > 0} p_\theta(x, z)\,dz
+#   = p_\theta(x)\, P\big(z \in \{q > 0\} \mid x\big).$$
+#
+# So the condition is on the **support** of $q$, not its normalisation. With it violated, everything built on
+# samples of $q$ (the ELBO, importance sampling, the IWAE bound of section 5 for any $K$) aims at
+# $\log p_\theta(x) + \log P(z \in \{q > 0\} \mid x)$ instead of $\log p_\theta(x)$, and no number of samples
+# reveals it. A check in one dimension, $z \sim \mathcal N(0, 1)$, $x \mid z \sim \mathcal N(1.5 z, 0.5)$ (a
+# variance) at $x = 2$: $q$ is a Gaussian truncated to $z > c$, a proper density ($\int q\,dz = 1$, by
+# quadrature), with $c$ half a posterior standard deviation below the posterior mean.
+
+# %% tags=["nbval-check-output"]
+model_cut = LinearGaussian(np.array([[1.5]]), np.array([0.0]), np.array([[0.5]]))
+x_cut = np.array([2.0])
+pm_cut, pv_cut = model_cut.posterior(x_cut)
+post_sd = np.sqrt(pv_cut[0, 0])
+cut = pm_cut[0] - 0.5 * post_sd  # q is 0 below this point
+q_loc, q_scale = pm_cut[0] + 0.3 * post_sd, 0.9 * post_sd
+q_cut = truncnorm((cut - q_loc) / q_scale, np.inf, loc=q_loc, scale=q_scale)
+z_line_cut = np.linspace(cut, cut + 12 * q_scale, 200_001)
+q_mass = np.sum(q_cut.pdf(z_line_cut[:-1] + 0.5 * np.diff(z_line_cut))) * (z_line_cut[1] - z_line_cut[0])
+
+z_cut = q_cut.rvs(size=(1_000, 1_000), random_state=np.random.default_rng(2))  # M = 10^6 draws of q
+log_w_cut = model_cut.log_joint(x_cut, z_cut[..., None]) - q_cut.logpdf(z_cut)
+log_px_cut = model_cut.log_marginal(x_cut)
+kept = norm.sf(cut, pm_cut[0], post_sd)  # posterior mass where q > 0
+estimate = log_mean_exp(log_w_cut.ravel())
+estimate_se = np.exp(log_w_cut - estimate).std() / np.sqrt(log_w_cut.size)  # delta method
+iwae_1000 = iwae_bound(log_w_cut).mean()  # rows of K = 1000 weights
+print(f"integral of q by quadrature:            {q_mass:.6f}")
+print(f"log p(x)                                {log_px_cut:.4f}")
+print(f"log p(x) + log P(z > c | x)             {log_px_cut + np.log(kept):.4f}   (P = {kept:.3f})")
+print(f"log of the average weight, M = 10^6     {estimate:.4f} ± {estimate_se:.4f}")
+print(f"IWAE bound with K = 1000                {iwae_1000:.4f}")
+assert abs(q_mass - 1) < 1e-6
+assert abs(estimate - (log_px_cut + np.log(kept))) < 4 * estimate_se
+assert log_px_cut - estimate > 0.2 and iwae_1000 < log_px_cut + np.log(kept) + 4 * estimate_se
+
+# %% [markdown]
+# The average weight converges, with a small standard error, to the wrong number: it misses exactly
+# $\log P(z > c \mid x)$, the log of the posterior mass that $q$ never proposes. The fix is a $q$ whose support
+# covers the posterior's (every Gaussian does); section 5 meets the same loss in a softer form, a $q$ that is
+# positive everywhere but so small on one mode that it never samples there.
+
+# %% [markdown]
 # ## 3 · The ELBO-gap explorer
 #
 # The widget below draws the posterior $p(z \mid x)$ (blue) and your $q(z)$ (orange), and on the right the
 # bars of $\log p(x) = \text{ELBO} + \text{gap}$, with the ELBO split as in (a). Every number is recomputed in
-# closed form (or by quadrature) as you move a slider; a Monte Carlo estimate of the ELBO from $n$ samples
-# of $q$ sits beside the exact value. A short tour:
+# closed form (or by quadrature) as you move a slider; a Monte Carlo estimate of the ELBO from $M$ samples
+# of $q$ sits beside the exact value. A short tour (the cell after the widget checks each claim in it):
 #
 # 1. It starts at $q = p(z)$, the prior: the gap is then $\mathrm{KL}(p(z) \,\|\, p(z \mid x))$, a measure of how far
 #    one data point moves the posterior away from the prior.
@@ -203,14 +304,15 @@ assert abs(elbo_at_post - log_px) < 1e-10 and ell_at_post > log_px
 #    reconstruction term $\mathbb E_q[\log p(x \mid z)]$ improves, but $\mathrm{KL}(q \,\|\, p(z))$ grows
 #    faster, and the ELBO falls. That trade-off is the whole of decomposition (a).
 # 4. Switch to **linear-Gaussian, k = 2**: the posterior is tilted (the two latent causes explain each other
-#    away). Set **q correlation** to 0: no uncorrelated ("mean-field") $q$ reaches zero gap, and the best one is
-#    narrower than the posterior.
+#    away, so their posterior correlation is negative). Set **q correlation** to 0: no uncorrelated
+#    ("mean-field") $q$ reaches zero gap, and the best one is narrower than the posterior in both coordinates.
 # 5. Switch to the **non-conjugate** model, $x \sim \mathcal N(z^2, \sigma^2)$: the sign of $z$ is lost, so for
 #    $x = 3$ the posterior has two modes. **snap to best Gaussian q** covers one mode and leaves a gap near
-#    $\log 2 \approx 0.69$: half the posterior mass is missed. For $x = 1$ the best Gaussian instead straddles
-#    both modes.
-# 6. Watch the Monte Carlo row: the estimate $\pm$ its standard error straddles the exact ELBO; at the posterior
-#    every sample gives exactly $\log p(x)$ and the standard error is 0.
+#    $\log 2 \approx 0.69$: half the posterior mass is missed. For $x = 1$ the modes are close, and the best
+#    Gaussian instead sits between them (mean 0), wide enough to reach both.
+# 6. Watch the Monte Carlo row: press **resample** a few times; about 95% of the time the estimate lies within
+#    two standard errors of the exact ELBO. At the posterior every sample gives exactly $\log p(x)$ and the
+#    standard error is 0.
 
 # %% tags=["nbval-ignore-output"]
 explorer = ElboGapExplorer()
@@ -238,11 +340,63 @@ print(f"non-conjugate, x = 3, best Gaussian q: gap {snapshot.gap:.4f} (log 2 = {
 assert abs(snapshot.gap - np.log(2)) < 0.02
 
 # %% [markdown]
+# The tour's claims, checked step by step on a third explorer that is not displayed:
+
+# %%
+tour = ElboGapExplorer()
+post_1 = tour.model.posterior(tour.x)
+assert abs(tour.gap - gaussian_kl(np.zeros(1), np.eye(1), *post_1)) < 1e-10  # 1. q starts at the prior
+tour.snap_button.click()
+at_post = dict(tour.numbers)
+assert abs(at_post["gap"]) < 1e-9 and at_post["elbo_mc_stderr"] < 1e-10  # 2. and 6.: zero gap, zero s.e.
+tour.log_std_sliders[0].value = tour.log_std_sliders[0].min  # 3. q becomes a spike at the posterior mean
+spike = dict(tour.numbers)
+better_fit = spike["expected_log_likelihood"] - at_post["expected_log_likelihood"]
+kl_growth = spike["kl_to_prior"] - at_post["kl_to_prior"]
+print(f"3. spike q: E_q[log p(x|z)] up by {better_fit:.3f}, KL(q || p(z)) up by {kl_growth:.3f}, "
+      f"ELBO down by {at_post['elbo'] - spike['elbo']:.3f} nats")
+assert better_fit > 0 and kl_growth > better_fit
+
+tour.model_toggle.value = MODEL_NAMES[1]  # 4. k = 2
+post_mean_2, post_cov_2 = tour.model.posterior(tour.x)
+post_corr = post_cov_2[0, 1] / np.sqrt(post_cov_2[0, 0] * post_cov_2[1, 1])
+mean_field_var = 1 / np.diag(np.linalg.inv(post_cov_2))  # best diagonal q: the posterior's precisions
+tour.snap_button.click()
+tour.corr_slider.value = 0.0
+for i in range(2):
+    tour.log_std_sliders[i].value = 0.5 * np.log(mean_field_var[i])
+searched = minimize(lambda ls: gaussian_kl(post_mean_2, np.diag(np.exp(2 * ls)), post_mean_2, post_cov_2),
+                    np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-14})
+print(f"4. posterior correlation {post_corr:.2f}; best mean-field gap {tour.gap:.4f} (numerical search "
+      f"{searched.fun:.4f}); its std / the posterior's: {np.sqrt(mean_field_var / np.diag(post_cov_2)).round(2)}")
+assert post_corr < 0 and tour.gap > 0.01 and abs(tour.gap - searched.fun) < 1e-8
+assert np.all(mean_field_var < np.diag(post_cov_2))
+
+tour.model_toggle.value = MODEL_NAMES[2]  # 5. non-conjugate, x = 1
+tour.x_index.value = 2
+z_modes = np.linspace(0.0, 4.0, 40_001)
+mode_1 = z_modes[np.argmax(tour.model.log_joint(tour.x, z_modes[:, None]))]
+best_mean_1, best_cov_1, _ = tour.best_q()
+print(f"5. x = 1: posterior modes at ±{mode_1:.3f}; best Gaussian mean {best_mean_1[0]:.1e}, "
+      f"std {np.sqrt(best_cov_1[0, 0]):.3f}")
+assert abs(best_mean_1[0]) < 0.01 and 2 * np.sqrt(best_cov_1[0, 0]) > mode_1
+
+# 6. Coverage of the Monte Carlo row: 400 resamples of M = 100 at the off-posterior q of the first snapshot.
+model_k1 = snapshot.models[0]
+x_k1 = snapshot.data[0][0]
+q_mean_k1, q_cov_k1 = np.array([0.6]), np.array([[np.exp(-0.2)]])
+exact_k1 = elbo_exact(model_k1, x_k1, q_mean_k1, q_cov_k1)
+covered = np.mean([abs((e := elbo_mc(model_k1, x_k1, q_mean_k1, q_cov_k1, 100, seed)).value - exact_k1)
+                   < 2 * e.stderr for seed in range(400)])
+print(f"6. exact ELBO within 2 standard errors of the estimate in {covered:.1%} of 400 resamples")
+assert 0.88 < covered < 0.99
+
+# %% [markdown]
 # ## 4 · Optimising q by gradient ascent
 #
 # In practice nobody drags sliders: $q = \mathcal N(m, LL^\top)$ is fitted by stochastic gradient ascent on a
 # Monte Carlo ELBO. With the reparameterisation of notebook 03, $z = m + L\varepsilon$, $\varepsilon \sim
-# \mathcal N(0, I)$, the estimate $\frac1n \sum_s [\log p(x, z_s) - \log q(z_s)]$ is differentiable in $(m, L)$,
+# \mathcal N(0, I)$, the estimate $\frac1M \sum_{m=1}^M [\log p(x, z_m) - \log q(z_m)]$ is differentiable in $(m, L)$,
 # and PyTorch does the rest. `helpers.elbo.fit_gaussian_q` runs Adam on it; its core is
 #
 # ```python
@@ -268,10 +422,10 @@ x_sq = 2.0
 
 means_axis = np.linspace(-3.0, 3.0, 241)
 log_std_axis = np.linspace(-2.5, 1.0, 141)
-M, LS = np.meshgrid(means_axis, log_std_axis)
+mean_mesh, log_std_mesh = np.meshgrid(means_axis, log_std_axis)
 pm_1d, pc_1d = model_1d.posterior(x_1d)
-gap_linear = gaussian_kl(M[..., None], np.exp(2 * LS)[..., None, None], pm_1d, pc_1d)
-gap_square = square.gap(x_sq, M, np.exp(LS))
+gap_linear = gaussian_kl(mean_mesh[..., None], np.exp(2 * log_std_mesh)[..., None, None], pm_1d, pc_1d)
+gap_square = square.gap(x_sq, mean_mesh, np.exp(log_std_mesh))
 
 fits_linear = [fit_gaussian_q(torch_log_joint(model_1d, x_1d), np.array([m0]), np.exp(ls0), n_steps=400,
                               lr=0.1, seed=i) for i, (m0, ls0) in enumerate([(-2.5, 0.7), (2.5, -2.0)])]
@@ -285,7 +439,7 @@ for ax, gap_surface, fits, title in [
 ]:
     # Levels spaced geometrically above the surface's minimum, so both basins show their shape.
     levels = gap_surface.min() + np.geomspace(0.02, gap_surface.max() - gap_surface.min(), 14)
-    cs = ax.contour(M, LS, gap_surface, levels=levels, cmap="viridis", linewidths=1)
+    cs = ax.contour(mean_mesh, log_std_mesh, gap_surface, levels=levels, cmap="viridis", linewidths=1)
     ax.clabel(cs, cs.levels[::3], fmt="%.2g", fontsize=8)
     for i, (fit, color) in enumerate(zip(fits, (COLORS[1], COLORS[3]), strict=True)):
         path = np.c_[fit.means[:, 0], 0.5 * np.log(fit.covs[:, 0, 0])]
@@ -338,7 +492,88 @@ assert all(abs(g - best_gap) < 0.01 for g in final_square) and best_gap > 0.5
 # $\log q - \log p$ under $q$: putting $q$'s mass where $p(z \mid x)$ is tiny costs a lot, while leaving part of
 # $p$ uncovered costs nothing directly. This "zero-forcing" or **mode-seeking** behaviour is built into the
 # ELBO. A single Gaussian on one of two equal, well-separated modes misses half the mass, which costs
-# $\log 2$; at $x = 2$ the modes still overlap a little and the best gap is slightly above $\log 2$.
+# $\log 2$.
+#
+# At $x = 2$ the best gap is slightly *above* $\log 2$, and not because the modes overlap: the best $q$ puts
+# about $10^{-12}$ of its mass on the other mode. Because the posterior is mirror-symmetric, for a $q$ that lives
+# on $z > 0$ the gap splits exactly (try it below, with pen and paper):
+#
+# $$\mathrm{KL}\big(q \,\|\, p(z \mid x)\big) = \log 2 + \mathrm{KL}\big(q \,\|\, p_+\big), \qquad
+#   p_+(z) = 2\,p(z \mid x)\,\mathbb 1[z > 0],$$
+#
+# where $p_+$ is the right-hand mode on its own, renormalised. Each mode is skewed (its tail towards $z = 0$ is
+# longer than its outer tail, since $x \mid z$ depends on $z^2$), so no Gaussian matches it and
+# $\mathrm{KL}(q \,\|\, p_+) > 0$: that is the excess. Overlap would act the other way: mass on the other
+# mode is mass the posterior has, so it would pull the gap *below* $\log 2$, as at $x = 1$, where the modes
+# merge and the best Gaussian straddles them.
+
+# %% tags=["nbval-check-output"]
+z_half = np.linspace(0.0, 8.0, 400_001)[1:]
+dz_half = z_half[1] - z_half[0]
+log_p_plus = np.log(2) + square.log_posterior(z_half[:, None], x_sq)
+p_plus = np.exp(log_p_plus)
+log_q_half = norm.logpdf(z_half, best_m, best_s)
+kl_q_plus = np.sum(np.exp(log_q_half) * (log_q_half - log_p_plus)) * dz_half
+other_mode = norm.cdf(0.0, best_m, best_s)  # q's mass on z < 0
+mode_mean = np.sum(z_half * p_plus) * dz_half
+mode_skew = np.sum((z_half - mode_mean) ** 3 * p_plus) * dz_half / (np.sum((z_half - mode_mean) ** 2 * p_plus)
+                                                                    * dz_half) ** 1.5
+best_gap_x1 = square.best_gaussian(1.0)[2]
+print(f"x = 2: best gap {best_gap:.4f} = log 2 {np.log(2):.4f} + {best_gap - np.log(2):.4f}")
+print(f"       KL(q || p+) by quadrature {kl_q_plus:.4f};  q's mass on the other mode {other_mode:.1e};  "
+      f"skewness of p+ {mode_skew:.2f}")
+print(f"x = 1: best gap {best_gap_x1:.4f}, below log 2")
+assert abs(best_gap - (np.log(2) + kl_q_plus)) < 1e-6 and other_mode < 1e-9
+assert kl_q_plus > 0.01 and mode_skew < -0.3 and best_gap_x1 < np.log(2) - 0.1
+
+# %% [markdown]
+# ### Erratum: the ELBO is differentiable in $\phi$ only through an estimator
+#
+# The source says of the ELBO: "It is a differentiable function of $\theta$ and $\phi$, and can be used to
+# train the model." As a number it is smooth in $\phi$, but outside a closed form like ours we never have that
+# number, only samples of $q_\phi$, and **the samples depend on $\phi$**. Draw $z_m \sim q_\phi$, treat them as
+# fixed data, and differentiate $\frac1M \sum_m [\log p(x, z_m) - \log q_\phi(z_m)]$: the only $\phi$ left is in
+# $-\log q_\phi(z_m)$, whose expected gradient is $-\mathbb E_q[\nabla_\phi \log q_\phi] = 0$. That "gradient"
+# is pure noise around zero. A real gradient needs an estimator that accounts for where the samples came
+# from: the score function (notebook 03; the only one left when $z$ is discrete, notebook 06) or the
+# reparameterisation $z = m + s\varepsilon$ used above. With $q = \mathcal N(m, s^2)$ on the linear-Gaussian
+# problem, 1,000 estimates of each from $M = 100$ samples, against the exact gradient (central differences of
+# the closed-form ELBO):
+
+# %% tags=["nbval-check-output"]
+m0, s0 = pm_1d[0] + 1.0, 0.5 * np.sqrt(pc_1d[0, 0])
+R_phi, M_phi = 1_000, 100
+
+
+def elbo_of(m, s):
+    return elbo_exact(model_1d, x_1d, np.array([m]), np.array([[s**2]]))
+
+
+h = 1e-5
+exact_phi = np.array([(elbo_of(m0 + h, s0) - elbo_of(m0 - h, s0)) / (2 * h),
+                      (elbo_of(m0, s0 + h) - elbo_of(m0, s0 - h)) / (2 * h)])
+eps_phi = np.random.default_rng(3).standard_normal((R_phi, M_phi))
+frozen = -np.stack([(eps_phi / s0).mean(1), ((eps_phi**2 - 1) / s0).mean(1)], axis=1)  # -grad log q at fixed z
+log_joint_1d = torch_log_joint(model_1d, x_1d)
+entropy_grad = np.array([0.0, 1 / s0])  # H[q] = log s + const, exact
+sf = score_function_gradient(log_joint_1d, [m0], [s0], M_phi, 4, n_repeats=R_phi)
+rp = reparameterisation_gradient(log_joint_1d, [m0], [s0], M_phi, 5, n_repeats=R_phi)
+estimators = {
+    "fixed samples (no estimator)": frozen,
+    "score function": np.c_[sf.mean[:, 0], sf.std[:, 0]] + entropy_grad,
+    "reparameterisation": np.c_[rp.mean[:, 0], rp.std[:, 0]] + entropy_grad,
+}
+print(f"exact gradient (d/dm, d/ds):      {exact_phi[0]:+8.3f} {exact_phi[1]:+8.3f}")
+for name, g in estimators.items():
+    se = g.std(0, ddof=1) / np.sqrt(R_phi)
+    print(f"{name:30s}  mean {g.mean(0)[0]:+8.3f} {g.mean(0)[1]:+8.3f}   spread (sd) {g.std(0)[0]:7.3f} "
+          f"{g.std(0)[1]:7.3f}")
+    off = np.abs(g.mean(0) - exact_phi) / se
+    if name.startswith("fixed"):
+        assert np.all(off > 10) and np.all(np.abs(g.mean(0)) < 4 * se)  # centred on 0, not on the gradient
+    else:
+        assert np.all(off < 4.5)  # unbiased
+assert np.all(estimators["reparameterisation"].std(0) < estimators["score function"].std(0))
 
 # %% [markdown]
 # ## 5 · Tightening the bound: importance weighting (IWAE)
@@ -346,10 +581,20 @@ assert all(abs(g - best_gap) < 0.01 for g in final_square) and best_gap > 0.5
 # Jensen lost the gap by moving the log inside *one* sample's weight. Averaging $K$ weights before the log
 # gives the importance-weighted bound (Burda et al. 2016)
 #
-# $$\mathcal L_K = \mathbb E_{z_1, \dots, z_K \sim q}\Big[\log \frac1K \sum_{k=1}^K w_k\Big], \qquad
-#   w_k = \frac{p_\theta(x, z_k)}{q(z_k)},$$
+# $$\mathcal L_K = \mathbb E_{z_1, \dots, z_K \sim q}\Big[\log \frac1K \sum_{m=1}^K w_m\Big], \qquad
+#   w_m = \frac{p_\theta(x, z_m)}{q(z_m)},$$
 #
-# with $\mathcal L_1 = \text{ELBO} \le \mathcal L_K \le \mathcal L_{K+1} \le \log p_\theta(x)$. For large $K$ the
+# with $\mathcal L_1 = \text{ELBO} \le \mathcal L_K \le \mathcal L_{K+1} \le \log p_\theta(x)$. The last inequality
+# is Jensen again ($\mathbb E[\frac1K\sum_m w_m] = p_\theta(x)$). The middle one needs one more idea (Burda et al.
+# 2016): the average of $K$ weights is the average, over the $K$ ways of leaving one weight out, of the
+# average of the other $K - 1$:
+#
+# $$\log \frac1K \sum_{m=1}^K w_m = \log \frac1K \sum_{j=1}^K \Big(\frac1{K-1} \sum_{m \ne j} w_m\Big)
+#   \;\ge\; \frac1K \sum_{j=1}^K \log \Big(\frac1{K-1} \sum_{m \ne j} w_m\Big),$$
+#
+# by Jensen over the $K$ leave-one-out sets. Each term on the right is a draw of $\mathcal L_{K-1}$, so taking
+# expectations gives $\mathcal L_K \ge \mathcal L_{K-1}$. The inequality holds for *every* set of samples, not
+# only on average, which the next cell checks row by row. For large $K$ the
 # delta method gives $\log p(x) - \mathcal L_K \approx \chi^2(p(z\mid x) \,\|\, q)/(2K)$, where
 # $\chi^2 = \operatorname{Var}_q[w]/p(x)^2$: the bound closes like $1/K$, at a rate set by how well $q$ covers
 # the posterior.
@@ -418,10 +663,12 @@ plt.show()
 
 # %% [markdown]
 # The mass-covering $q$ starts with a terrible ELBO (its $\mathcal L_1 \approx -13.3$ is off the bottom of the
-# left panel: it wastes mass between the modes, where the likelihood is tiny) but its bound climbs to $\log p(x)$ along the $\chi^2/(2K)$ line. The mode-seeking $q$ starts far
-# better and then stalls just below $\log p(x) - \log 2$: it never proposes a $z$ near the other mode, and no
-# amount of averaging recovers mass that is never sampled. A good proposal for importance sampling covers
-# the posterior; the ELBO's favourite $q$ does not.
+# left panel: it wastes mass between the modes, where the likelihood is tiny), but its bound climbs to
+# $\log p(x)$, and from $K = 100$ on its gap follows the $\chi^2/(2K)$ line (right panel; at small $K$ the gap is
+# larger than the line, as the next-order terms predict). The mode-seeking $q$ starts far better and then
+# stalls just below $\log p(x) - \log 2$: it never proposes a $z$ near the other mode, and no amount of
+# averaging recovers mass that is never sampled. A good proposal for importance sampling covers the posterior;
+# the ELBO's favourite $q$ does not.
 
 # %% tags=["nbval-check-output"]
 for name, r in iwae.items():
@@ -438,16 +685,102 @@ large = ks >= 100
 assert np.all(np.abs(cover["gap"][large] - cover["chi2"] / (2 * ks[large]))
               < 4 * cover["gap_se"][large] + 0.05 * cover["chi2"] / (2 * ks[large]))
 mode = iwae["mode-seeking q (best ELBO, one mode)"]
-print(f"mode-seeking q: mean of w_bar/p(x) - 1 at K = 1000: {mode['mean_u'][-1]:.2f} (the missed mode)")
-assert log_px_sq - mode["L"][-1] > 0.6  # stalls near log 2 below log p(x)
+print(f"mode-seeking q: mean of w_bar/p(x) - 1 at K = 1000: {mode['mean_u'][-1]:.2f} (the missed mode); "
+      f"L_1000 - (log p(x) - log 2) = {mode['L'][-1] - (log_px_sq - np.log(2)):+.4f}")
+assert abs(mode["mean_u"][-1] + 0.5) < 0.01
+# Stalls just below log p(x) - log 2 (within 0.05 nats, and never above it beyond noise):
+assert -0.05 < mode["L"][-1] - (log_px_sq - np.log(2)) < 4 * mode["se"][-1]
+mass_cover = iwae["mass-covering q (posterior mean and variance)"]
+assert abs(mass_cover["elbo"] + 13.3) < 0.05 and mass_cover["L"][0] < log_px_sq - 1.6  # off the panel
+assert mass_cover["L"][-1] > mode["L"][-1] + 0.6  # climbs past the mode-seeking q
+
+# %% [markdown]
+# The row-by-row check of $\mathcal L_K \ge \mathcal L_{K-1}$: for 10,000 rows of $K = 10$ weights of the
+# mass-covering $q$, the log of the average of all ten against the mean of the ten leave-one-out log averages.
+
+# %%
+m_cover, v_cover = candidates["mass-covering q (posterior mean and variance)"]
+_, log_w_rows = gaussian_log_weights(square, np.array([x_sq]), np.array([m_cover]), np.array([[v_cover]]),
+                                     100_000, np.random.default_rng(6))
+log_w_rows = log_w_rows.reshape(10_000, 10)
+all_ten = iwae_bound(log_w_rows)
+leave_one_out = np.stack([iwae_bound(np.delete(log_w_rows, j, axis=1)) for j in range(10)], axis=1).mean(1)
+print(f"rows where log(mean of 10) < mean of the leave-one-out logs: {np.sum(all_ten < leave_one_out - 1e-12)}")
+print(f"L_10 estimate {all_ten.mean():.4f}  >=  L_9 estimate {leave_one_out.mean():.4f}")
+assert np.all(all_ten >= leave_one_out - 1e-12)
 
 # %% [markdown]
 # ## 6 · Learning θ as well
 #
 # So far $\theta$ was fixed. Maximising the total ELBO over the model parameters $\theta$ and the variational
-# parameters $\phi$ *together* is how latent variable models are trained. Whenever the family of $q$ contains
-# the exact posterior, the maximum over $\phi$ makes the ELBO equal to $\log p_\theta(x)$, so the maximum over
-# $(\theta, \phi)$ is the maximum likelihood.
+# parameters $\phi$ *together* is how latent variable models are trained.
+#
+# ### The gradient in θ, and Fisher's identity again
+#
+# $q$ does not depend on $\theta$, so the gradient moves inside the expectation and the $\log q$ term drops out:
+#
+# $$\nabla_\theta \text{ELBO}(\theta, q) = \mathbb E_q\big[\nabla_\theta \log p_\theta(x, z)\big]
+#   = \mathbb E_q\big[\nabla_\theta \log p_\theta(x \mid z)\big]$$
+#
+# (the second form because the prior $p(z) = \mathcal N(0, I)$ has no parameters). Now take $q$ to be the
+# posterior at the current $\theta_0$. As a function of $\theta$, $\text{ELBO}(\theta, q)$ lies below
+# $\log p_\theta(x)$ everywhere and touches it at $\theta_0$, where the gap $\mathrm{KL}(q \,\|\, p_{\theta_0}(z
+# \mid x))$ is zero; two smooth functions that touch like that have the same slope there. So
+#
+# $$\nabla_\theta \log p_\theta(x)\big|_{\theta_0} = \mathbb E_{p_{\theta_0}(z \mid x)}\big[\nabla_\theta \log
+#   p_\theta(x \mid z)\big]\big|_{\theta_0},$$
+#
+# the Fisher identity of notebook 03, now read as a property of the ELBO. With any other $q$ the ELBO's
+# gradient is a different vector. Checked on the $k = 2$ model of section 2 with $\theta = (A, b)$: autograd of
+# the closed-form ELBO against a Monte Carlo average of $\nabla_\theta \log p_\theta(x \mid z)$ (200,000 draws of
+# $q$) and, at the posterior, against the matrix-calculus gradient of $\log \mathcal N(x; b, AA^\top + \Sigma)$ and
+# autograd through `torch.distributions.MultivariateNormal`.
+
+# %% tags=["nbval-check-output"]
+A_t = torch.tensor(model.A, requires_grad=True)
+b_t = torch.tensor(model.b, requires_grad=True)
+log_noise_std = torch.tensor(0.5 * np.log(model.Sigma[0, 0]))  # random_model's noise is isotropic
+assert np.allclose(model.Sigma, model.Sigma[0, 0] * np.eye(model.data_dim))
+
+
+def elbo_theta_gradient(mean, cov):
+    # The closed-form ELBO at a fixed q, differentiated in theta = (A, b) by autograd.
+    value = ppca_elbo_torch(torch.tensor(x_obs)[None], A_t, b_t, log_noise_std, torch.tensor(mean)[None],
+                            torch.tensor(np.linalg.cholesky(cov)))[0].sum()
+    return [g.numpy() for g in torch.autograd.grad(value, (A_t, b_t))]
+
+
+grad_off = elbo_theta_gradient(q_mean, q_cov)
+z_theta = multivariate_normal(q_mean, q_cov).rvs(200_000, random_state=np.random.default_rng(7))
+per_sample = log_likelihood_gradient(model, x_obs, z_theta)
+mc_mean = [per_sample.A.mean(0), per_sample.b.mean(0)]
+mc_se = [per_sample.A.std(0) / np.sqrt(len(z_theta)), per_sample.b.std(0) / np.sqrt(len(z_theta))]
+
+grad_post = elbo_theta_gradient(post_mean, post_cov)
+exact_theta = exact_log_marginal_gradient(model, x_obs)
+log_px_torch = torch.distributions.MultivariateNormal(b_t, A_t @ A_t.T + torch.tensor(model.Sigma)).log_prob(
+    torch.tensor(x_obs))
+autograd_theta = [g.numpy() for g in torch.autograd.grad(log_px_torch, (A_t, b_t))]
+
+largest_z = max(np.max(np.abs(g - m) / s) for g, m, s in zip(grad_off, mc_mean, mc_se, strict=True))
+print(f"q off the posterior: ELBO gradient vs E_q[grad log p(x|z)] (Monte Carlo): largest |diff| / s.e. "
+      f"{largest_z:.2f}")
+print(f"q = posterior: ELBO gradient vs grad log p(x): largest difference "
+      f"{max(np.max(np.abs(grad_post[0] - exact_theta.A)), np.max(np.abs(grad_post[1] - exact_theta.b))):.1e} "
+      f"(matrix calculus), {max(np.max(np.abs(g - a)) for g, a in zip(grad_post, autograd_theta, strict=True)):.1e}"
+      f" (torch autograd)")
+print(f"q off the posterior: |ELBO gradient - grad log p(x)| = "
+      f"{np.sqrt(np.sum((grad_off[0] - exact_theta.A) ** 2) + np.sum((grad_off[1] - exact_theta.b) ** 2)):.2f}")
+assert largest_z < 4.5
+assert np.allclose(grad_post[0], exact_theta.A, atol=1e-10) and np.allclose(grad_post[1], exact_theta.b, atol=1e-10)
+assert all(np.allclose(g, a, atol=1e-10) for g, a in zip(grad_post, autograd_theta, strict=True))
+assert np.sum((grad_off[0] - exact_theta.A) ** 2) + np.sum((grad_off[1] - exact_theta.b) ** 2) > 0.1
+
+# %% [markdown]
+# ### Learning probabilistic PCA
+#
+# Whenever the family of $q$ contains the exact posterior, the maximum over $\phi$ makes the ELBO equal to
+# $\log p_\theta(x)$, so the maximum over $(\theta, \phi)$ is the maximum likelihood.
 #
 # The linear-Gaussian model with isotropic noise, $x \mid z \sim \mathcal N(Wz + \mu, s^2 I)$, is probabilistic
 # PCA, whose maximum-likelihood solution is known in closed form (Tipping & Bishop 1999): $\mu$ is the sample
@@ -465,14 +798,14 @@ _, x_data = true_model.sample(500, rng)
 n_data, d_data = x_data.shape
 
 W_mle, mu_mle, s2_mle, loglik_mle = ppca_mle(x_data, 2)
-fit = fit_ppca_elbo(x_data, 2, n_steps=800, lr=0.05, seed=0)
+fit = fit_ppca_elbo(x_data, 2, n_steps=500, lr=0.05, seed=0)
 learned = LinearGaussian(fit.W, fit.mu, fit.noise_var * np.eye(d_data))
 loglik_learned = learned.log_marginal(x_data).sum()
 loglik_true = true_model.log_marginal(x_data).sum()
 
 fig, ax = subplots()
 ax.semilogy(np.maximum(loglik_mle / n_data - fit.elbo_history, 1e-12), color=COLORS[0],
-            label="max log-likelihood − ELBO (training)")
+            label="max log-likelihood − ELBO (training; floor at 1e-12)")
 ax.axhline((loglik_mle - loglik_true) / n_data, color=COLORS[3], ls=":", lw=1.5,
            label="max log-likelihood − log-likelihood of the true θ")
 labelled(ax, "Maximising the ELBO over (θ, φ) reaches the maximum likelihood", "Adam step",
@@ -490,6 +823,8 @@ assert (loglik_mle - loglik_learned) / n_data < 1e-6
 assert fit.elbo_history[-1] * n_data <= loglik_learned + 1e-6
 # W is identified only up to a rotation of z, but W W^T is not.
 assert np.allclose(fit.W @ fit.W.T, W_mle @ W_mle.T, atol=2e-3) and abs(fit.noise_var - s2_mle) < 1e-3
+print(f"log-likelihood per point of the true θ                {loglik_true / n_data:.4f}")
+assert loglik_learned > loglik_true
 
 # %% [markdown]
 # The learned model matches the closed-form maximum likelihood to better than $10^{-6}$ nats per point, and
@@ -497,6 +832,45 @@ assert np.allclose(fit.W @ fit.W.T, W_mle @ W_mle.T, atol=2e-3) and abs(fit.nois
 # a maximum-likelihood fit should. The same recipe, with neural networks for the decoder and the encoder, is
 # the variational autoencoder of notebook 05; there the posterior is no longer in $q$'s family, and the gap
 # we measured here will stay open.
+
+# %% [markdown]
+# ### Erratum: raising the ELBO need not raise $\log p(x)$
+#
+# The source concludes: "To maximize $p_{\theta}(x)$, we can maximize the ELBO with respect to $\theta$ and
+# $\phi$." The ELBO is $\log p_\theta(x) - \mathrm{KL}(q \,\|\, p_\theta(z \mid x))$, so it can rise in two ways:
+# by raising $\log p_\theta(x)$, or by moving the model's posterior towards $q$, which shrinks the gap. When $q$
+# cannot follow (held fixed during a $\theta$-step, or an encoder that lags), a $\theta$-step can do the second at
+# the expense of the first. Concretely: $z \sim \mathcal N(0, 1)$, $x \mid z \sim \mathcal N(az, 0.5)$ (a
+# variance), one data point $x = 2$, and $q = \mathcal N(0.5, 0.1^2)$ held fixed. Start at the
+# maximum-likelihood $a = \sqrt{x^2 - 0.5}$ and take the $a$ that maximises $\text{ELBO}(a, q)$,
+# $a = x\,\mathbb E_q[z] / \mathbb E_q[z^2]$ (set the derivative of
+# $-\mathbb E_q[(x - az)^2]/(2 \cdot 0.5)$ to zero):
+
+# %% tags=["nbval-check-output"]
+x_one, noise_var_one = 2.0, 0.5
+q_one_mean, q_one_cov = np.array([0.5]), np.array([[0.1**2]])
+steps = {"maximum likelihood": np.sqrt(x_one**2 - noise_var_one),
+         "ELBO-optimal for this q": x_one * 0.5 / (0.5**2 + 0.1**2)}
+rows = {}
+for label, a_value in steps.items():
+    one = LinearGaussian(np.array([[a_value]]), np.array([0.0]), np.array([[noise_var_one]]))
+    log_px_one = norm.logpdf(x_one, 0.0, np.sqrt(a_value**2 + noise_var_one))  # SciPy, not the helper
+    elbo_one = elbo_exact(one, np.array([x_one]), q_one_mean, q_one_cov)
+    gap_one = gaussian_kl(q_one_mean, q_one_cov, *one.posterior(np.array([x_one])))
+    rows[label] = (a_value, log_px_one, elbo_one, gap_one)
+    print(f"{label:24s} a = {a_value:.3f}   log p(x) {log_px_one:.4f}   ELBO {elbo_one:.4f}   "
+          f"gap KL(q || p(z|x)) {gap_one:.4f}")
+    assert abs(log_px_one - elbo_one - gap_one) < 1e-10
+before, after = rows.values()
+print(f"ELBO {after[2] - before[2]:+.3f} nats, log p(x) {after[1] - before[1]:+.3f} nats, "
+      f"gap {after[3] - before[3]:+.3f} nats")
+assert 0.7 < after[2] - before[2] < 1.3 and after[1] < before[1] - 0.1 and after[3] < before[3]
+
+# %% [markdown]
+# The ELBO rose by about a nat while $\log p(x)$ fell: the step bought its whole gain, and more, by making the
+# posterior agree with $q$. Maximising the ELBO maximises $\log p(x)$ only to the extent that the gap can be
+# closed by $\phi$; when $q$'s family cannot reach the posterior, the ELBO's maximiser over $(\theta, \phi)$
+# can trade likelihood for a posterior that $q$ can fit (notebook 05 measures the gaps this leaves in a VAE).
 
 # %% [markdown]
 # ### Try it 1: the ELBO of a one-dimensional model, in closed form
@@ -562,9 +936,29 @@ result
 #   mode-seeking.
 # - Averaging $K$ importance weights before the log (IWAE) closes the bound like $\chi^2/(2K)$, but only for a
 #   $q$ that covers the posterior.
-# - Maximising the ELBO over $(\theta, \phi)$ learns the model: for probabilistic PCA it reaches the closed-form
-#   maximum likelihood.
+# - Maximising the ELBO over $(\theta, \phi)$ learns the model: its $\theta$-gradient is Fisher's identity when $q$
+#   is the posterior, and for probabilistic PCA it reaches the closed-form maximum likelihood. When $q$ cannot
+#   follow the posterior, raising the ELBO can lower $\log p(x)$.
+# - The source's derivation needs three more corrections: $q > 0$ wherever $p_\theta(x, z) > 0$ (not
+#   $\int q\,dz = 1$), the ELBO can grow by shrinking the gap, and its $\phi$-gradient needs an estimator.
 #
 # [Next: 05 · The variational autoencoder](05_variational_autoencoder.ipynb): neural networks for
 # $p_\theta(x \mid z)$ and $q_\phi(z \mid x)$, trained on handwritten digits with everything above. Later,
 # [06 · Discrete latents](06_discrete_latents.ipynb) asks what remains when $z$ is discrete.
+#
+# ## References
+#
+# - Source derivation: "Variational Inference for Latent Variable Models" (blog post, 2025), whose intuition
+#   credits S. Levine's lectures on variational inference (CS 285, UC Berkeley).
+# - D. M. Blei, A. Kucukelbir, J. D. McAuliffe (2017). Variational inference: a review for statisticians.
+#   *Journal of the American Statistical Association* 112, 859–877.
+# - D. P. Kingma, M. Welling (2014). Auto-encoding variational Bayes. *ICLR*.
+# - D. J. Rezende, S. Mohamed, D. Wierstra (2014). Stochastic backpropagation and approximate inference in deep
+#   generative models. *ICML*.
+# - R. J. Williams (1992). Simple statistical gradient-following algorithms for connectionist reinforcement
+#   learning. *Machine Learning* 8, 229–256.
+# - G. Roeder, Y. Wu, D. Duvenaud (2017). Sticking the landing: simple, lower-variance gradient estimators for
+#   variational inference. *NeurIPS*.
+# - Y. Burda, R. Grosse, R. Salakhutdinov (2016). Importance weighted autoencoders. *ICLR*.
+# - M. E. Tipping, C. M. Bishop (1999). Probabilistic principal component analysis. *Journal of the Royal
+#   Statistical Society B* 61, 611–622.
