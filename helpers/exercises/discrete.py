@@ -9,7 +9,8 @@ from scipy.special import expit, logsumexp
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
-__all__ = ["check_mixture_log_marginal", "check_enumeration_budget", "check_bernoulli_score"]
+__all__ = ["check_mixture_log_marginal", "check_enumeration_budget", "check_bernoulli_score",
+           "check_leave_one_out_baseline"]
 
 _CLOSE = {"rtol": 1e-8, "atol": 1e-10}
 
@@ -28,9 +29,9 @@ def _first_slip(ans, expected, slips) -> str | None:
 
 
 def check_mixture_log_marginal(answer, log_weights, component_log_densities) -> ExerciseResult:
-    """Exercise: log p(x_n) = logsumexp_k [log π_k + log p(x_n | z=k)], one value per point (shape (n,)).
+    """Exercise: log p(x_i) = logsumexp_j [log π_j + log p(x_i | z=j)], one value per point (shape (N,)).
 
-    ``log_weights`` has shape (K,) and ``component_log_densities`` shape (n, K).
+    ``log_weights`` has shape (J,) and ``component_log_densities`` shape (N, J).
     """
     name = "mixture_log_marginal"
     log_w = np.asarray(log_weights, dtype=np.float64)
@@ -39,18 +40,18 @@ def check_mixture_log_marginal(answer, log_weights, component_log_densities) -> 
     ans = _as_array(answer)
     if ans is not None and ans.shape == comp.shape and comp.shape != expected.shape:
         return ExerciseResult(name, False, f"that has shape {comp.shape}, one value per point AND component: "
-                                           "sum over the K components (logsumexp along axis 1).")
+                                           "sum over the J components (logsumexp along axis 1).")
     slips = [
         (np.max(log_w + comp, axis=1),
-         "that is only the largest term (a hard assignment to one component): the marginal sums all K terms, "
+         "that is only the largest term (a hard assignment to one component): the marginal sums all J terms, "
          "use logsumexp."),
         (np.sum(log_w + comp, axis=1),
-         "adding the log-terms multiplies the densities: the mixture adds them, log Σ_k exp(·) = logsumexp."),
-        (logsumexp(comp, axis=1), "the mixing weights are missing: add log π_k to each component's term."),
+         "adding the log-terms multiplies the densities: the mixture adds them, log Σ_j exp(·) = logsumexp."),
+        (logsumexp(comp, axis=1), "the mixing weights are missing: add log π_j to each component's term."),
         (logsumexp(comp, axis=1) - np.log(comp.shape[1]),
-         "that assumes equal weights 1/K: use the given log π_k."),
+         "that assumes equal weights 1/J: use the given log π_j."),
         (logsumexp(np.exp(log_w) + comp, axis=1),
-         "π_k was added to a log-density: add its logarithm, log π_k, instead."),
+         "π_j was added to a log-density: add its logarithm, log π_j, instead."),
     ]
     hint = _first_slip(ans, expected, slips)
     if hint is not None:
@@ -70,7 +71,8 @@ def check_enumeration_budget(answer, states_per_second: float, seconds: float) -
     states = rate * budget
     expected = math.floor(math.log2(states))
     if answer is None or answer is Ellipsis:
-        return ExerciseResult(name, False, "not attempted yet: replace the `...` with D, an integer, then run this cell.")
+        return ExerciseResult(name, False,
+                              "not attempted yet: replace the `...` with D, an integer, then run this cell.")
     try:
         value = float(np.asarray(answer))
     except (TypeError, ValueError):
@@ -97,7 +99,7 @@ def check_enumeration_budget(answer, states_per_second: float, seconds: float) -
 
 
 def check_bernoulli_score(answer, z, logits) -> ExerciseResult:
-    """Exercise: the score ∇_φ log q_φ(z) = z − σ(φ) of a factorised Bernoulli, elementwise (shape of z)."""
+    """Exercise: the score ∇_φ log q_φ(z) = z − sigm(φ) of a factorised Bernoulli, elementwise (shape of z)."""
     name = "bernoulli_score"
     z = np.asarray(z, dtype=np.float64)
     phi = np.asarray(logits, dtype=np.float64)
@@ -105,16 +107,54 @@ def check_bernoulli_score(answer, z, logits) -> ExerciseResult:
     expected = np.broadcast_to(z - p, np.broadcast_shapes(z.shape, phi.shape))
     slips = [
         (p * (1.0 - p),
-         "σ(φ)(1 − σ(φ)) is the derivative of the probability σ(φ) and does not depend on z: "
-         "differentiate log q = z log σ(φ) + (1 − z) log σ(−φ) instead."),
-        (z - phi, "use the probability σ(φ), not the logit φ itself: the score is z − σ(φ)."),
+         "sigm(φ)(1 − sigm(φ)) is the derivative of the probability sigm(φ) and does not depend on z: "
+         "differentiate log q = z log sigm(φ) + (1 − z) log sigm(−φ) instead."),
+        (z - phi, "use the probability sigm(φ), not the logit φ itself: the score is z − sigm(φ)."),
         (z / p - (1.0 - z) / (1.0 - p),
-         "that is the derivative with respect to the probability p = σ(φ); the chain rule multiplies it "
-         "by dp/dφ = σ(φ)(1 − σ(φ))."),
+         "that is the derivative with respect to the probability p = sigm(φ); the chain rule multiplies it "
+         "by dp/dφ = sigm(φ)(1 − sigm(φ))."),
         (z * (1.0 - p),
-         "only the z = 1 half is there: add the derivative of (1 − z) log σ(−φ), which is −(1 − z) σ(φ)."),
+         "only the z = 1 half is there: add the derivative of (1 − z) log sigm(−φ), which is −(1 − z) sigm(φ)."),
     ]
     hint = _first_slip(_as_array(answer), expected, slips)
     if hint is not None:
         return ExerciseResult(name, False, hint)
-    return compare(name, answer, expected, what="the score z − σ(φ)", **_CLOSE)
+    return compare(name, answer, expected, what="the score z − sigm(φ)", **_CLOSE)
+
+
+def check_leave_one_out_baseline(answer, f_values) -> ExerciseResult:
+    r"""Exercise: leave-one-out baselines b_{rm} = (sum_{m' != m} f_{rm'}) / (M - 1) for f of shape (R, M).
+
+    Each row holds the M samples of one estimate; the baseline of sample m must not use f(z_m) itself.
+    """
+    name = "leave_one_out_baseline"
+    f = np.asarray(f_values, dtype=np.float64)
+    if f.ndim != 2 or f.shape[1] < 2:
+        raise ValueError(f"f_values must have shape (R, M) with M >= 2 samples per row, got {f.shape}")
+    m = f.shape[1]
+    row_sum = f.sum(axis=1, keepdims=True)
+    expected = (row_sum - f) / (m - 1)
+    ans = _as_array(answer)
+    if ans is not None and ans.shape in {(f.shape[0],), (f.shape[0], 1)} and np.allclose(
+            np.ravel(ans), row_sum[:, 0] / m, **_CLOSE):
+        return ExerciseResult(name, False, "one baseline per row is the plain row mean, which includes f(z_m) "
+                                           "itself: each sample needs its own baseline, the mean of the OTHER "
+                                           "M - 1 samples, so the answer has the shape of f_values.")
+    slips = [
+        (np.broadcast_to(row_sum / m, f.shape),
+         "that is the mean of all M samples, f(z_m) included: then the baseline depends on z_m and the "
+         "estimator shrinks by the factor (M - 1)/M, a bias. Leave sample m out: (row sum - f_m) / (M - 1)."),
+        ((row_sum - f) / m, "right samples, wrong count: the other samples number M - 1, so divide by M - 1, "
+                            "not M."),
+        (row_sum - f, "that is the sum of the other samples: divide by their number, M - 1, to get a mean."),
+        (np.broadcast_to((f.sum(axis=0, keepdims=True) - f) / (f.shape[0] - 1), f.shape)
+         if f.shape[0] > 1 else None,
+         "that leaves out along the wrong axis: the M samples of one estimate are a row (axis 1), not a "
+         "column."),
+        (f - (row_sum - f) / (m - 1), "that is f minus the baseline, the centred value: return the baseline "
+                                      "itself."),
+    ]
+    hint = _first_slip(ans, expected, slips)
+    if hint is not None:
+        return ExerciseResult(name, False, hint)
+    return compare(name, answer, expected, what="the leave-one-out baselines (shape (R, M))", **_CLOSE)

@@ -7,7 +7,7 @@ from scipy.special import logsumexp
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
-__all__ = ["check_elbo_1d", "check_iwae_estimate"]
+__all__ = ["check_elbo_1d", "check_iwae_estimate", "check_mean_field_variance"]
 
 
 def _gauss_kl_1d(m_q, v_q, m_p, v_p):
@@ -86,3 +86,35 @@ def check_iwae_estimate(answer, log_w) -> ExerciseResult:
                 return ExerciseResult(name, False, hint)
     return compare(name, answer, expected, what="the IWAE estimate (a number, in nats)",
                    rtol=1e-8, atol=1e-10)
+
+
+def check_mean_field_variance(answer, post_cov) -> ExerciseResult:
+    r"""Exercise: the variances of the best *diagonal* Gaussian q for a Gaussian posterior N(mu, S).
+
+    Minimising KL(N(mu, diag v) || N(mu, S)) = 1/2 [sum_i v_i (S^{-1})_ii - sum_i log v_i + log det S - k] over
+    each v_i gives v_i = 1 / (S^{-1})_ii: one over the posterior's *precision*, not its marginal variance S_ii
+    (which is what the other direction, KL(p || q), would choose).  Returns shape (k,).
+    """
+    name = "mean_field_variance"
+    cov = np.asarray(post_cov, dtype=np.float64)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or not np.allclose(cov, cov.T):
+        raise ValueError(f"post_cov must be a symmetric (k, k) matrix, got shape {cov.shape}")
+    eig = np.linalg.eigvalsh(cov)
+    if np.any(eig <= 0):
+        raise ValueError("post_cov must be positive definite")
+    precision = np.linalg.inv(cov)
+    expected = 1.0 / np.diag(precision)
+    slips = [
+        (np.diag(cov), "those are the posterior's marginal variances S_ii: that q minimises KL(p || q), the "
+                       "mass-covering direction. The ELBO's KL(q || p) needs q's precision to match the "
+                       "posterior's, v_i = 1 / (S^{-1})_ii, which is smaller when the coordinates are correlated."),
+        (np.diag(precision), "those are the diagonal entries of the precision S^{-1}: the variance is one over "
+                             "them, v_i = 1 / (S^{-1})_ii."),
+        (1.0 / np.diag(cov), "that inverts the marginal variances, 1 / S_ii: invert the matrix first, then take "
+                             "its diagonal, v_i = 1 / (S^{-1})_ii."),
+        (np.sqrt(expected), "those look like standard deviations: the exercise asks for variances."),
+        (eig, "those are the eigenvalues of S: a diagonal q keeps the coordinate axes, it does not rotate to "
+              "the posterior's principal axes."),
+    ]
+    return compare(name, answer, expected, what="the two variances of the best diagonal q (shape (k,))",
+                   slips=slips)
