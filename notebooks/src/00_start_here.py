@@ -91,7 +91,7 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # | $\mathrm{KL}(q\,\|\,p)$ | $\mathbb E_q[\log q - \log p] \ge 0$, the Kullback–Leibler divergence, with $q$ first when it is the variational distribution |
 #
 # Logarithms are natural, so every log-likelihood is in **nats**. In code, `log_marginal`, `log_joint`,
-# `posterior_cov` and friends are named for what they hold; `Sigma` is a covariance matrix and `noise_std` a
+# `log_prior` and friends are named for what they hold; `Sigma` is a covariance matrix and `noise_std` a
 # standard deviation.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -138,8 +138,6 @@ x_obs = np.array([0.7, 1.4])
 reference = multivariate_normal(b, A @ A.T + Sigma).logpdf(x_obs)
 print(f"helpers: log p(x) = {model.log_marginal(x_obs):.10f}\nSciPy:   log p(x) = {reference:.10f}")
 assert abs(model.log_marginal(x_obs) - reference) < 1e-10
-
-# %% [markdown]
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: an assert compares the claim with a computation that does not share its code; here SciPy evaluates the
