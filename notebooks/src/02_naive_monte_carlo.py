@@ -203,6 +203,10 @@ show(fig, alt="Four histograms of 500 estimates of log p(x), for M = 10, 100, 1,
               "Each has a long tail to the left and its mean (dashed) lies left of the exact value (solid); "
               "the estimates spread over more than a hundred nats at M = 10 and a fraction of a nat at M = 10,000.")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Before the next slide, ask: which side is the long tail on, and why? Let the room argue; most expect the right.
+# Then point at the dashed mean drifting toward the solid line as $M$ grows.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # With few samples the estimate is usually too low, with a long tail to the **left**: most repeats miss the small
 # region where the posterior lives and average only tiny likelihoods, so they land far below $\log p(x)$, while
@@ -291,6 +295,10 @@ assert abs(kl - kl_torch) < 1e-10
 assert abs(kl - log_ratio.mean()) < 4 * log_ratio.std() / np.sqrt(len(log_ratio))
 assert 1 + chi2 >= np.exp(kl)
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Three routes to one KL (closed form, torch, Monte Carlo) agree. Note the two sample sizes side by side: about
+# 450 by the KL rule and about 620 by the χ² rule. Ask: at $M = 1000$, which rule is satisfied?
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Now sweep $k$ (with $\sigma=0.5$) and $\sigma$ (with $k=2$), with $M=1000$ samples and 200 repeats per setting,
 # keeping $d=20$. Each $k$ has its own random $A$, $b$ and a typical data point $x$ from that model
@@ -365,8 +373,14 @@ show(fig, alt="Two log-log panels: the absolute bias (circles) and standard devi
 #   estimate is not yet good: the bias is worse than 0.2 nats, the spread more than 0.7 nats, and fewer than five
 #   of the thousand samples count (the ESS of section 4).
 
-# %% tags=["nbval-check-output"]
-for label, xs, (bias, sd, ess, kl_s, log_rho) in [("k    ", k_values, by_k), ("sigma", sigma_values, by_sigma)]:
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Three claims, three asserts in the next cells. The third is the one the usual summary gets wrong: passing the KL
+# threshold does not make the estimate good.
+
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
+def check_rules(label, xs, result):
+    """Print one sweep's rows and assert each rule where it applies (the three claims above)."""
+    bias, sd, ess, kl_s, log_rho = result
     chi2_s = np.expm1(log_rho)
     for value, b_, sd_, ess_, kl_, c2_ in zip(xs, bias, sd, ess, kl_s, chi2_s, strict=True):
         print(f"{label} = {value:<5.3g}  exp(KL) = {np.exp(kl_):9.3g}  chi^2 = {c2_:9.3g}  bias = {b_:8.3f}  "
@@ -378,6 +392,16 @@ for label, xs, (bias, sd, ess, kl_s, log_rho) in [("k    ", k_values, by_k), ("s
     assert np.all(np.abs(sd[accurate] / np.sqrt(chi2_s[accurate] / M_SWEEP) - 1) < 0.25)   # ... as predicted
     between = (np.exp(kl_s) < M_SWEEP) & (M_SWEEP < 2 * chi2_s)
     assert np.all(bias[between] < -0.2) and np.all(sd[between] > 0.7) and np.all(ess[between] < 5)
+
+
+check_rules("k", k_values, by_k)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The latent-dimension sweep: $k=1$ passes both rules; $k=2$ and $k=3$ pass the KL rule and still miss by more
+# than half a nat; from $k=4$ on the KL rule fails and the bias runs to tens and hundreds of nats.
+
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
+check_rules("sigma", sigma_values, by_sigma)
 assert np.sum((np.exp(by_k[3]) < M_SWEEP) & (M_SWEEP < 2 * np.expm1(by_k[4]))) >= 2  # the "between" rows exist
 assert np.any(np.diff(by_k[3]) < 0)                                                # KL is not monotone in k
 assert np.all(np.diff(by_sigma[3]) > 0)                                            # but grows as sigma shrinks
@@ -425,7 +449,11 @@ result
 # $\mathrm{ESS} \approx M/(1+\chi^2)$ for large $M$: the same closed-form $\chi^2$ predicts it. Same settings and
 # axes as above:
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Derive the ESS formula on the board: it is the law of large numbers applied to the top and bottom of Kish's
+# ratio. Ask: what is the ESS of a sample whose weights all equal $p(x)$? ($M$: section 5 shows such weights.)
+
+# %% slideshow={"slide_type": "subslide"}
 fig, axes = subplots(1, 2, width=13, height=4.2)
 for ax, xs, (_, _, ess, kl_s, log_rho), name in [
         (axes[0], k_values, by_k, "latent dimension k  (σ = 0.5)"),
@@ -442,6 +470,10 @@ axes[0].legend(loc="upper right", fontsize=9)
 show(fig, alt="Two log-log panels of the mean effective sample size of 1,000 prior samples against k and against "
               "sigma (circles), with the prediction M/(1 + chi-square) dashed and M dotted. The ESS falls to a few "
               "samples before the shaded exp(KL) > M region begins and to about 1 inside it.")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The dashed prediction tracks the circles until it drops below a few samples, where the ESS floors at 1. Point out
+# that the ESS is already in single digits outside the shaded region.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Of a thousand prior samples only a handful count well before the KL threshold: at $\sigma = 1$, where
@@ -517,6 +549,10 @@ result
 # narrower than that gives weights of infinite variance (section 5). Here the target is the posterior, always
 # narrower than the prior, so $\chi^2$ is finite.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Set this as homework. In class, state the result and its consequence: a proposal narrower than $1/\sqrt2$ of the
+# target's standard deviation gives weights of infinite variance. That sentence returns in section 5.
+
 # %% [markdown]
 # ### Try it 4: the χ² rule for a one-dimensional latent, checked by a run
 #
@@ -540,7 +576,7 @@ assert result.passed, result.message
 ### END HIDDEN TESTS
 result
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "slide-code"]
 # The prediction uses the course's closed form (an independent route: E_p(z)[p(x|z)^2] / p(x)^2), not your
 # answer, so this cell runs whatever you wrote above.
 log_rho_1d = log_chi_square_plus_one(problem_1d, x_1d)
@@ -618,6 +654,10 @@ show(fig, alt="Histograms of the base-10 log of the absolute error of log p-hat 
 # but we can **fit** a tractable $q_\phi(z\mid x)$ to it. Choosing $q$ to make this estimate good is where
 # variational inference begins; notebook 04 gives the objective.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Read the plot from left to right: rounding, then three imperfect proposals within a nat, then the prior.
+# Ask: which imperfect proposal would you rather have, too wide or too narrow? (Too wide: finite variance.)
+
 # %% [markdown]
 # ## 6 · Explore: samples, dimension and noise
 #
@@ -690,3 +730,6 @@ explorer.k_slider.value, explorer.sigma_slider.value, explorer.m_slider.value = 
 #   *Journal of the American Statistical Association* 112(518), 859–877.
 # - Levine, S. *CS 285: Deep Reinforcement Learning*, lecture on variational inference and generative models,
 #   UC Berkeley (the lecture the source derivation credits for its intuition).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# For the KL rule's exact statement, send students to Chatterjee & Diaconis, Theorem 1.1.

@@ -100,6 +100,10 @@ for name, ours in (("matrix-calculus formula", formula), ("Fisher, exact moments
 assert np.all(np.abs(mc_b - autograd_b) < 4.5 * se_b)
 assert np.all(np.abs(per_sample.A.mean(0) - autograd_A) < 4.5 * per_sample.A.std(0) / np.sqrt(len(z_post)))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Three independent routes to one gradient: autograd on the closed form, the identity with exact moments, and
+# posterior samples. Ask: which of the three would still work for a neural-network decoder? (Only the samples.)
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Now the source's version, with the same posterior samples weighted by an extra $p(z_m)$. It is not the gradient:
 # every entry is off by a factor of more than two, far outside its Monte Carlo error. And since $p(z)$ is a
@@ -162,7 +166,11 @@ result
 # gradient and $\bar g$ its posterior mean, against $\frac1M\mathbb E_{p(z\mid x)}\big[\|g(z)-\bar g\|^2\big]$ for
 # posterior samples. Both expectations are averages over the posterior samples of section 1 (dashed lines).
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Recall notebook 02: prior samples reweighted toward the posterior. The new question is what that costs for a
+# gradient rather than a value. Write the self-normalised estimator on the board before the plot.
+
+# %% slideshow={"slide_type": "subslide"}
 M_fisher = np.array([10, 30, 100, 300, 1_000, 3_000])
 R = 500
 
@@ -206,7 +214,7 @@ show(fig, alt="Log-log plot against the number of samples M of the summed varian
 # Ask before showing the numbers: how many prior samples is one posterior sample worth here? Then read the ratio
 # off the plot: the vertical gap between squares and circles.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
 for M, vp, vq in zip(M_fisher, var_post, var_prior, strict=True):
     print(f"M = {M:5d}   variance ratio prior / posterior = {vq / vp:6.1f}")
 print(f"delta-method prediction for large M: {predicted_ratio:.1f};  for comparison exp(KL) = "
@@ -221,7 +229,7 @@ assert np.all(bias2_prior[M_fisher <= 30] > 5 * var_prior[M_fisher <= 30] / R)  
 assert bias2_prior[-1] < 1e-3 * bias2_prior[0]                                 # ... that fades quickly
 assert bias2_prior[-1] < 3 * var_prior[-1] / R                                 # down to the noise floor
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown]
 # Posterior samples win by a factor of tens at every $M$, and for large $M$ the factor is the delta-method
 # prediction $\mathbb E_{p(z\mid x)}[r\,\|g-\bar g\|^2]/\mathbb E_{p(z\mid x)}[\|g-\bar g\|^2]$: a weighted average of
 # $r = p(z\mid x)/p(z)$, not $e^{\mathrm{KL}}$ or $1+\chi^2$ themselves (printed for comparison), because the weights
@@ -230,6 +238,10 @@ assert bias2_prior[-1] < 3 * var_prior[-1] / R                                 #
 # noise explains, and it falls faster than the variance (the bias shrinks like $1/M$) until it reaches that floor.
 # So for $\theta$ we want samples from something close to the posterior, again a $q_\phi(z\mid x)$, and then we
 # need gradients with respect to $\phi$ as well. That is the next problem.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The factor is not $e^{\mathrm{KL}}$: the weights only cost variance where the gradient itself varies. Ask: what
+# happens to this factor as $\sigma$ shrinks? (It grows with the posterior's narrowness, as in notebook 02.)
 
 # %% [markdown]
 # ## 3 · The score-function estimator of $\nabla_\phi\,\mathbb E_{q_\phi}[f(z)]$
@@ -266,6 +278,10 @@ for name, est, exact in (("mu", sf.mean, 2 * mu_vec), ("s ", sf.std, 2 * s_vec))
     print(f"grad_{name}: mean over repeats {est.mean(0)}, exact {exact}, max |error| / s.e. = "
           f"{np.max(np.abs(est.mean(0) - exact) / se):.2f}")
     assert np.all(np.abs(est.mean(0) - exact) < 4.5 * se)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Unbiased in every coordinate, within Monte Carlo error over 10,000 repeats. Ask: is unbiased enough? (The next
+# slide answers: not if the variance is huge.)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Unbiased, but how noisy? For $f=\sum_j z_j^2$ the variance of a one-sample estimate of $\partial/\partial \mu_j$
@@ -335,6 +351,10 @@ plot_variances(["score function"],
                    "number of samples M (k = 10) it falls on a straight line of slope -1; against the dimension k "
                    "(M = 10) it rises, steepening to slope 2. Measured markers lie on the exact lines.")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Left panel: the familiar $1/M$. Right panel: the surprise. Ask the room to predict the slope on the right before
+# the next slide prints it.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The variance falls like $1/M$, as for any average, but grows like $k^2$ per coordinate: every coordinate's
 # estimate is multiplied by the **whole** $f(z)$, whose fluctuations add up over all $k$ dimensions. Check the
@@ -392,6 +412,10 @@ plot_variances(["score function", "score function, baseline E[f]", "score functi
                    "M and k, by a gap that widens with k; with a baseline the variance still rises with k, "
                    "with slope about 1.")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The leave-one-out baseline is almost as good as the exact mean, which no real problem gives you. Ask: why can
+# the baseline not simply be $f(z_m)$ itself? (It would cancel the signal; Try it 3 explores the middle ground.)
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A baseline helps a lot, by a factor that grows with $k$ (printed below), but the variance still grows like $k$:
 # the part of $f(z)$ that fluctuates with the **other** coordinates is still multiplied into every coordinate's
@@ -417,6 +441,10 @@ for name in ("score function, baseline E[f]", "score function, leave-one-out bas
     print(f"{name}: slope vs k for k >= 10: {slope_baseline:.2f}")
     assert 0.7 < slope_baseline < 1.2                                 # still grows, like k
 assert np.all(np.diff(np.array(factors), axis=0) > 0)                 # the reduction grows with k
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A baseline turns $k^2$ into $k$: a large gain, but not the end of the story. Reparameterisation removes the
+# growth entirely (section 5).
 
 # %% [markdown]
 # ### Try it 3: predict what breaks with the batch mean as baseline
@@ -473,6 +501,10 @@ assert np.all(factor + 4.5 * factor_se < 1)                                   # 
 # $f(z_m) - \bar f = \frac{M-1}{M}\big(f(z_m) - c_m^{\text{loo}}\big)$, multiplying by $M/(M-1)$ recovers the
 # leave-one-out estimator exactly.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Homework. The one-line fact to leave on the board: $\mathbb E_q[\nabla\log q] = 0$, so anything independent of
+# $z_m$ may be subtracted from $f(z_m)$.
+
 # %% [markdown]
 # ## 5 · Reparameterisation
 #
@@ -504,6 +536,10 @@ plot_variances(list(estimators),
                alt="The same two panels with all four estimators: the reparameterisation estimator (diamonds, "
                    "dotted exact line) is lowest everywhere and flat in k, about 0.4 at M = 10, while the plain "
                    "score function rises to several thousand at k = 100.")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Diamonds flat, circles climbing: the picture to remember from this notebook. Read off the ratio at $k = 100$
+# from the table: about ten thousand.
 
 # %% tags=["nbval-check-output"]
 print("   k   variance ratio score-function / reparameterisation (per coordinate of ∇μ, M = 10)")
@@ -569,3 +605,6 @@ assert np.ptp(exact_rp) == 0                                        # does not g
 #   *Journal of Machine Learning Research* 21(132), 1–62.
 # - Levine, S. *CS 285: Deep Reinforcement Learning*, lecture on variational inference and generative models,
 #   UC Berkeley (the lecture the source derivation credits; its Fisher-identity step is erratum 1 here).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Mohamed et al. (2020) is the survey to recommend for everything on this deck beyond the linear-Gaussian model.
