@@ -5,6 +5,7 @@ Each notebook's checkers live in their own submodule and are re-exported here, s
 """
 
 from helpers.exercises._feedback import ExerciseResult
+from helpers.exercises.reveal import reveal_solution
 from helpers.exercises.notation import *  # noqa: F401,F403 (notebook 00)
 from helpers.exercises.marginal import *  # noqa: F401,F403 (notebook 01)
 from helpers.exercises.monte_carlo import *  # noqa: F401,F403 (notebook 02)
@@ -12,5 +13,6 @@ from helpers.exercises.gradients import *  # noqa: F401,F403 (notebook 03)
 from helpers.exercises.elbo import *  # noqa: F401,F403 (notebook 04)
 from helpers.exercises.vae import *  # noqa: F401,F403 (notebook 05)
 from helpers.exercises.discrete import *  # noqa: F401,F403 (notebook 06)
+from helpers.exercises.closing_gap import *  # noqa: F401,F403 (notebook 07)
 
-__all__ = ["ExerciseResult"]
+__all__ = ["ExerciseResult", "reveal_solution"]
