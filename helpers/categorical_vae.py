@@ -38,7 +38,7 @@ from helpers._validation import positive_int
 from helpers.vae import _mlp
 
 __all__ = ["CategoricalVAE", "ESTIMATORS", "CategoricalHistory", "train_categorical", "exact_log_marginal",
-           "exact_elbo", "all_states"]
+           "exact_elbo", "all_states", "fit_categorical_q", "iwae_categorical"]
 
 ESTIMATORS = ("relaxed", "straight-through", "score")
 _MAX_STATES = 1 << 16
@@ -206,3 +206,59 @@ def _objective(model, batch, estimator, tau, n_samples, gen):
         codes = hard - soft.detach() + soft
     value = model.log_likelihood(batch, codes.reshape(len(batch), -1)) - kl
     return value, value
+
+
+def _elbo_from_table(model: CategoricalVAE, log_lik: torch.Tensor, states: torch.Tensor, log_pi: torch.Tensor):
+    """Exact ELBO per image from the (S, n) table of log p(x|s) and q's normalised logits (n, D, C)."""
+    log_q = states.to(log_pi.dtype) @ log_pi.reshape(log_pi.shape[0], -1).T  # (S, n)
+    return (log_q.exp() * log_lik.to(log_pi.dtype)).sum(0) - model.kl_to_prior(log_pi)
+
+
+def fit_categorical_q(model: CategoricalVAE, x, *, steps: int = 200, lr: float = 0.1,
+                      init=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""The best factorised categorical q for each image on its own: Adam on the *exact* ELBO (an enumerated
+    sum, so its gradient is exact too), theta fixed, from ``init`` logits (n, D, C) or the encoder's.
+
+    Returns ``(log_pi, elbo)``: the normalised logits (n, D, C) and their exact ELBO per image (n,).  With
+    q* the result, log p(x) - ELBO(q*) is the approximation gap of the factorised family and
+    ELBO(q*) - ELBO(q_phi) the amortisation gap (up to the optimiser finding the best q near its start).
+    """
+    data = _data(model, x)
+    steps = positive_int(steps, "steps")
+    model.eval()
+    log_lik, states = _state_log_likelihoods(model, data)
+    with torch.no_grad():
+        start = model.q_logits(data) if init is None else torch.as_tensor(np.asarray(init, np.float32))
+    if start.shape != (data.shape[0], model.n_vars, model.n_values):
+        raise ValueError(f"init must have shape ({data.shape[0]}, {model.n_vars}, {model.n_values}), "
+                         f"got {tuple(start.shape)}")
+    logits = start.double().clone().requires_grad_(True)
+    optimiser = torch.optim.Adam([logits], lr=lr)
+    for _ in range(steps):
+        value = _elbo_from_table(model, log_lik, states, F.log_softmax(logits, -1))
+        optimiser.zero_grad(set_to_none=True)
+        (-value.sum()).backward()
+        optimiser.step()
+    with torch.no_grad():
+        log_pi = F.log_softmax(logits, -1)
+        return log_pi.numpy(), _elbo_from_table(model, log_lik, states, log_pi).numpy()
+
+
+@torch.no_grad()
+def iwae_categorical(model: CategoricalVAE, x, k: int, *, seed: int = 0) -> np.ndarray:
+    r"""IWAE_K per image with the encoder's q as proposal, shape (n,): K states drawn from q per image, their
+    log p(x|s) looked up in the enumerated table (no extra decoder passes)."""
+    data = _data(model, x)
+    k = positive_int(k, "k")
+    model.eval()
+    log_lik, _ = _state_log_likelihoods(model, data)  # (S, n)
+    log_pi = model.q_logits(data).double()  # (n, D, C)
+    gen = torch.Generator().manual_seed(int(seed))
+    draws = torch.multinomial(log_pi.exp().reshape(-1, model.n_values), k, replacement=True, generator=gen)
+    draws = draws.reshape(data.shape[0], model.n_vars, k)  # (n, D, K)
+    index = torch.zeros(data.shape[0], k, dtype=torch.long)
+    for d in range(model.n_vars):  # lexicographic state index, as in all_states
+        index = index * model.n_values + draws[:, d]
+    log_q = torch.gather(log_pi, 2, draws).sum(1)  # (n, K)
+    log_w = torch.gather(log_lik.T, 1, index) - model.n_vars * math.log(model.n_values) - log_q
+    return (torch.logsumexp(log_w, 1) - math.log(k)).numpy()

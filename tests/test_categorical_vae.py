@@ -15,6 +15,8 @@ from helpers.categorical_vae import (
     all_states,
     exact_elbo,
     exact_log_marginal,
+    fit_categorical_q,
+    iwae_categorical,
     train_categorical,
 )
 
@@ -114,3 +116,16 @@ def test_bad_input_is_refused_with_the_argument_named():
         exact_elbo(model, np.full((2, 6), 0.3))
     with pytest.raises(ValueError, match="states"):
         all_states(10, 10)
+
+
+def test_best_q_beats_the_encoder_and_iwae_approaches_the_exact_value():
+    model, x = _model(), _binary(5)
+    log_pi, best = fit_categorical_q(model, x, steps=300, lr=0.1)
+    np.testing.assert_allclose(np.exp(log_pi).sum(-1), 1.0, rtol=1e-10)
+    encoder = exact_elbo(model, x)
+    exact = exact_log_marginal(model, x)
+    assert np.all(best >= encoder - 1e-9) and np.all(best <= exact + 1e-9)
+    iwae = {k: np.mean([iwae_categorical(model, x, k, seed=s) for s in range(20)], axis=0) for k in (1, 1000)}
+    np.testing.assert_allclose(iwae[1].mean(), encoder.mean(), atol=0.3)  # IWAE_1 is an ELBO estimate
+    assert np.all(iwae[1000] > encoder)
+    assert np.all(np.abs(iwae[1000] - exact) < 0.05)
