@@ -14,7 +14,7 @@ X = np.array([1.0, 2.0, 0.5])
 
 def _posterior_mean_by_brute_force():
     """E[z|x] by self-normalised weights of p(x|z) on a fine 2-D grid of z under the prior: no Gaussian algebra."""
-    g = np.linspace(-7, 7, 701)
+    g = np.linspace(-6, 6, 301)
     z = np.stack(np.meshgrid(g, g, indexing="ij"), axis=-1).reshape(-1, 2)
     log_w = multivariate_normal(np.zeros(3), SIGMA).logpdf(X - B - z @ A.T) - 0.5 * np.sum(z**2, axis=1)
     w = np.exp(log_w - log_w.max())
