@@ -44,10 +44,14 @@ def compare(name: str, answer, expected, *, what: str, slips=(), rtol: float = 1
             atol: float = 1e-8) -> ExerciseResult:
     """Compare ``answer`` with ``expected`` and diagnose the common slips.
 
-    ``slips`` lists the exercise's own likely mistakes as ``(value, hint)`` pairs: a wrong answer that matches
-    ``value`` gets ``hint``. Diagnoses, in order: not attempted yet, not numeric, wrong shape (including a
-    transpose), NaN/inf, the exercise's own slips, flipped sign, a factor of 2 or 1/2, a missing log / exp,
-    and finally "close but not within tolerance".
+    ``slips`` lists the exercise's own likely mistakes as ``(value, hint)`` pairs, the one way every checker
+    matches a wrong answer to its hint: a wrong answer that matches ``value`` (same shape, within the tolerance)
+    gets ``hint``. ``value`` is what the wrong formula gives (any shape: a slip may be "one value per image and
+    latent dimension"), ``None`` to skip it, or a predicate ``value(ans) -> bool`` on the answer as a float64
+    array, for slips that are no single value (e.g. "that is a count, not an exponent"). A slip whose value equals
+    the reference for the given data is skipped. Diagnoses, in order: not attempted yet, not numeric, correct,
+    the exercise's own slips, wrong shape (including a transpose), NaN/inf, flipped sign, a factor of 2 or 1/2,
+    a missing log / exp, and finally "close but not within tolerance".
     """
     expected = np.asarray(expected, dtype=np.float64)
     ans = _as_array(answer)
@@ -55,6 +59,19 @@ def compare(name: str, answer, expected, *, what: str, slips=(), rtol: float = 1
         return ExerciseResult(name, False, f"not attempted yet: replace the `...` with {what}, then run this cell.")
     if ans is None:
         return ExerciseResult(name, False, f"expected {what} as a number or array, got {type(answer).__name__}.")
+    if ans.shape == expected.shape and np.all(np.isfinite(ans)) and np.allclose(ans, expected, rtol=rtol, atol=atol):
+        err = float(np.max(np.abs(ans - expected)))
+        return ExerciseResult(name, True, f"{what} matches the reference (max abs error {err:.1e}).")
+    for value, hint in slips:
+        if value is None:
+            continue
+        if callable(value):
+            if value(ans):
+                return ExerciseResult(name, False, hint)
+            continue
+        value = np.asarray(value, dtype=np.float64)
+        if matches(ans, value, rtol=rtol, atol=atol) and not matches(expected, value, rtol=rtol, atol=atol):
+            return ExerciseResult(name, False, hint)
     if ans.shape != expected.shape:
         if ans.ndim == 2 and ans.T.shape == expected.shape and np.allclose(ans.T, expected, rtol=rtol, atol=atol):
             return ExerciseResult(name, False,
@@ -68,12 +85,6 @@ def compare(name: str, answer, expected, *, what: str, slips=(), rtol: float = 1
         )
     if not np.all(np.isfinite(ans)):
         return ExerciseResult(name, False, f"{what} contains NaN or inf: look for a log of 0 or an overflowing exp.")
-    if np.allclose(ans, expected, rtol=rtol, atol=atol):
-        err = float(np.max(np.abs(ans - expected)))
-        return ExerciseResult(name, True, f"{what} matches the reference (max abs error {err:.1e}).")
-    for value, hint in slips:
-        if matches(ans, value, rtol=rtol, atol=atol):
-            return ExerciseResult(name, False, hint)
     scale = np.max(np.abs(expected)) + atol
     if np.allclose(ans, -expected, rtol=rtol, atol=atol) and scale > atol:
         return ExerciseResult(name, False, f"{what} has the wrong sign.")

@@ -7,25 +7,12 @@ import math
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from helpers.exercises._feedback import ExerciseResult, _as_array, compare
+from helpers.exercises._feedback import ExerciseResult, compare
 
 __all__ = ["check_mixture_log_marginal", "check_enumeration_budget", "check_bernoulli_score",
            "check_leave_one_out_baseline"]
 
 _CLOSE = {"rtol": 1e-8, "atol": 1e-10}
-
-
-def _first_slip(ans, expected, slips) -> str | None:
-    """The hint of the first known wrong formula that ``ans`` reproduces (and the right one does not)."""
-    if ans is None or ans.shape != expected.shape or not np.all(np.isfinite(ans)):
-        return None
-    for value, hint in slips:
-        if value is None:
-            continue
-        value = np.broadcast_to(value, expected.shape)
-        if np.allclose(ans, value, **_CLOSE) and not np.allclose(value, expected, **_CLOSE):
-            return hint
-    return None
 
 
 def check_mixture_log_marginal(answer, log_weights, component_log_densities) -> ExerciseResult:
@@ -37,11 +24,9 @@ def check_mixture_log_marginal(answer, log_weights, component_log_densities) -> 
     log_w = np.asarray(log_weights, dtype=np.float64)
     comp = np.asarray(component_log_densities, dtype=np.float64)
     expected = logsumexp(log_w + comp, axis=1)
-    ans = _as_array(answer)
-    if ans is not None and ans.shape == comp.shape and comp.shape != expected.shape:
-        return ExerciseResult(name, False, f"that has shape {comp.shape}, one value per point AND component: "
-                                           "sum over the J components (logsumexp along axis 1).")
     slips = [
+        (log_w + comp, f"that has shape {comp.shape}, one value per point AND component: "
+                       "sum over the J components (logsumexp along axis 1)."),
         (np.max(log_w + comp, axis=1),
          "that is only the largest term (a hard assignment to one component): the marginal sums all J terms, "
          "use logsumexp."),
@@ -53,10 +38,7 @@ def check_mixture_log_marginal(answer, log_weights, component_log_densities) -> 
         (logsumexp(np.exp(log_w) + comp, axis=1),
          "π_j was added to a log-density: add its logarithm, log π_j, instead."),
     ]
-    hint = _first_slip(ans, expected, slips)
-    if hint is not None:
-        return ExerciseResult(name, False, hint)
-    return compare(name, answer, expected, what="log p(x) for each point", **_CLOSE)
+    return compare(name, answer, expected, what="log p(x) for each point", slips=slips, **_CLOSE)
 
 
 def check_enumeration_budget(answer, states_per_second: float, seconds: float) -> ExerciseResult:
@@ -70,32 +52,26 @@ def check_enumeration_budget(answer, states_per_second: float, seconds: float) -
         raise ValueError("states_per_second and seconds must be positive and finite")
     states = rate * budget
     expected = math.floor(math.log2(states))
-    if answer is None or answer is Ellipsis:
-        return ExerciseResult(name, False,
-                              "not attempted yet: replace the `...` with D, an integer, then run this cell.")
-    try:
-        value = float(np.asarray(answer))
-    except (TypeError, ValueError):
-        return ExerciseResult(name, False, f"expected a single integer D, got {type(answer).__name__}.")
-    if not math.isfinite(value):
-        return ExerciseResult(name, False, "the answer is NaN or inf: is there a log of 0?")
-    if value == expected:
+    wrong_base = ("each latent doubles the number of states: the logarithm is base 2 (math.log2), not base 10 "
+                  "or e.")
+    slips = [
+        (lambda ans: ans.size == 1 and (np.isclose(ans.item(), states, rtol=1e-6) or ans.item() > 200),
+         "that is the number of states, not of latents: D is the exponent, take log2 of the number of states."),
+        *[(value, wrong_base) for log in (math.log10, math.log)
+          for value in (math.floor(log(states)), math.ceil(log(states)), log(states))],
+        (math.log2(states), f"2^{math.log2(states):.4g} states fill the budget exactly, but D counts latents: "
+                            "round log2 down (math.floor) to the largest whole D that fits."),
+        (expected + 1, f"2^{expected + 1} states do not fit in the budget: round log2 down (math.floor) to the "
+                       "largest whole D that fits."),
+        (expected - 1, f"2^{expected} states still fit in the budget: D can be 1 larger."),
+        (lambda ans: ans.shape == () and bool(np.isfinite(ans)),
+         "that D is off: solve 2^D <= states_per_second * seconds for the largest integer D."),
+    ]
+    result = compare(name, answer, expected, what="D, an integer", slips=slips, rtol=0.0, atol=1e-9)
+    if result.passed:
         return ExerciseResult(name, True, f"D = {expected}: 2^{expected} = {2.0**expected:.3g} states fit "
                                           f"in the budget of {states:.3g} states, 2^{expected + 1} do not.")
-    if np.isclose(value, states, rtol=1e-6) or value > 200:
-        return ExerciseResult(name, False, "that is the number of states, not of latents: D is the exponent, "
-                                           "take log2 of the number of states.")
-    for log in (math.log10, math.log):
-        if value in (math.floor(log(states)), math.ceil(log(states))) or np.isclose(value, log(states)):
-            return ExerciseResult(name, False, "each latent doubles the number of states: the logarithm is "
-                                               "base 2 (math.log2), not base 10 or e.")
-    if np.isclose(value, math.log2(states)) or value == expected + 1:
-        return ExerciseResult(name, False, f"2^{value:g} states do not fit in the budget: round log2 down "
-                                           "(math.floor) to the largest whole D that fits.")
-    if value == expected - 1:
-        return ExerciseResult(name, False, f"2^{expected} states still fit in the budget: D can be 1 larger.")
-    return ExerciseResult(name, False, f"D = {value:g} is off: solve 2^D <= states_per_second * seconds for "
-                                       "the largest integer D.")
+    return result
 
 
 def check_bernoulli_score(answer, z, logits) -> ExerciseResult:
@@ -116,10 +92,8 @@ def check_bernoulli_score(answer, z, logits) -> ExerciseResult:
         (z * (1.0 - p),
          "only the z = 1 half is there: add the derivative of (1 − z) log sigm(−φ), which is −(1 − z) sigm(φ)."),
     ]
-    hint = _first_slip(_as_array(answer), expected, slips)
-    if hint is not None:
-        return ExerciseResult(name, False, hint)
-    return compare(name, answer, expected, what="the score z − sigm(φ)", **_CLOSE)
+    slips = [(np.broadcast_to(value, expected.shape), hint) for value, hint in slips]
+    return compare(name, answer, expected, what="the score z − sigm(φ)", slips=slips, **_CLOSE)
 
 
 def check_leave_one_out_baseline(answer, f_values) -> ExerciseResult:
@@ -134,13 +108,12 @@ def check_leave_one_out_baseline(answer, f_values) -> ExerciseResult:
     m = f.shape[1]
     row_sum = f.sum(axis=1, keepdims=True)
     expected = (row_sum - f) / (m - 1)
-    ans = _as_array(answer)
-    if ans is not None and ans.shape in {(f.shape[0],), (f.shape[0], 1)} and np.allclose(
-            np.ravel(ans), row_sum[:, 0] / m, **_CLOSE):
-        return ExerciseResult(name, False, "one baseline per row is the plain row mean, which includes f(z_m) "
-                                           "itself: each sample needs its own baseline, the mean of the OTHER "
-                                           "M - 1 samples, so the answer has the shape of f_values.")
+    row_mean_hint = ("one baseline per row is the plain row mean, which includes f(z_m) itself: each sample "
+                     "needs its own baseline, the mean of the OTHER M - 1 samples, so the answer has the shape of "
+                     "f_values.")
     slips = [
+        (row_sum[:, 0] / m, row_mean_hint),
+        (row_sum / m, row_mean_hint),
         (np.broadcast_to(row_sum / m, f.shape),
          "that is the mean of all M samples, f(z_m) included: then the baseline depends on z_m and the "
          "estimator shrinks by the factor (M - 1)/M, a bias. Leave sample m out: (row sum - f_m) / (M - 1)."),
@@ -154,7 +127,5 @@ def check_leave_one_out_baseline(answer, f_values) -> ExerciseResult:
         (f - (row_sum - f) / (m - 1), "that is f minus the baseline, the centred value: return the baseline "
                                       "itself."),
     ]
-    hint = _first_slip(ans, expected, slips)
-    if hint is not None:
-        return ExerciseResult(name, False, hint)
-    return compare(name, answer, expected, what="the leave-one-out baselines (shape (R, M))", **_CLOSE)
+    return compare(name, answer, expected, what="the leave-one-out baselines (shape (R, M))", slips=slips,
+                   **_CLOSE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from helpers.exercises._feedback import ExerciseResult, _as_array, compare
+from helpers.exercises._feedback import ExerciseResult, compare
 
 __all__ = ["check_elbo_1d", "check_iwae_estimate", "check_mean_field_variance"]
 
@@ -31,27 +31,21 @@ def check_elbo_1d(answer, a: float, b: float, noise_var: float, x: float, q_mean
     post_var = 1.0 / (1.0 + a**2 / noise_var)
     post_mean = post_var * a * (x - b) / noise_var
     log_px = -0.5 * np.log(2 * np.pi * (a**2 + noise_var)) - 0.5 * (x - b) ** 2 / (a**2 + noise_var)
-    ans = _as_array(answer)
-    wrong = ans is not None and ans.shape == () and np.isfinite(ans)
-    if wrong and not np.isclose(ans, expected, rtol=1e-6, atol=1e-8):
-        slips = [
-            (ell - _gauss_kl_1d(q_mean, q_var, post_mean, post_var),
-             "you subtracted KL(q || p(z|x)), the KL to the *posterior*: that is the source's erratum. "
-             "Inside the ELBO the KL is to the prior p(z) = N(0, 1); the KL to the posterior is the gap."),
-            (ell + kl_prior, "the KL term has the wrong sign: ELBO = E_q[log p(x|z)] MINUS KL(q || p(z))."),
-            (ell, "that is only E_q[log p(x|z)]: the KL(q || p(z)) term is missing."),
-            (-0.5 * np.log(2 * np.pi * noise_var) - fit / (2 * noise_var) - kl_prior,
-             "the spread term a^2 q_var / (2 noise_var) is missing: "
-             "E_q[(x - a z - b)^2] = (x - a m - b)^2 + a^2 v."),
-            (ell - _gauss_kl_1d(q_mean, np.sqrt(q_var), 0.0, 1.0),
-             "the KL looks computed with a standard deviation where a variance belongs (v = q_var)."),
-            (float(log_px), "that is log p(x) itself; the ELBO equals it only when q is the exact "
-                            "posterior."),
-        ]
-        for value, hint in slips:
-            if np.isclose(ans, value, rtol=1e-6, atol=1e-8):
-                return ExerciseResult(name, False, hint)
-    return compare(name, answer, expected, what="the ELBO (a number, in nats)")
+    slips = [
+        (ell - _gauss_kl_1d(q_mean, q_var, post_mean, post_var),
+         "you subtracted KL(q || p(z|x)), the KL to the *posterior*: that is the source's erratum. "
+         "Inside the ELBO the KL is to the prior p(z) = N(0, 1); the KL to the posterior is the gap."),
+        (ell + kl_prior, "the KL term has the wrong sign: ELBO = E_q[log p(x|z)] MINUS KL(q || p(z))."),
+        (ell, "that is only E_q[log p(x|z)]: the KL(q || p(z)) term is missing."),
+        (-0.5 * np.log(2 * np.pi * noise_var) - fit / (2 * noise_var) - kl_prior,
+         "the spread term a^2 q_var / (2 noise_var) is missing: "
+         "E_q[(x - a z - b)^2] = (x - a m - b)^2 + a^2 v."),
+        (ell - _gauss_kl_1d(q_mean, np.sqrt(q_var), 0.0, 1.0),
+         "the KL looks computed with a standard deviation where a variance belongs (v = q_var)."),
+        (float(log_px), "that is log p(x) itself; the ELBO equals it only when q is the exact "
+                        "posterior."),
+    ]
+    return compare(name, answer, expected, what="the ELBO (a number, in nats)", slips=slips)
 
 
 def check_iwae_estimate(answer, log_w) -> ExerciseResult:
@@ -63,28 +57,20 @@ def check_iwae_estimate(answer, log_w) -> ExerciseResult:
     r, k = log_w.shape
     per_row = logsumexp(log_w, axis=1) - np.log(k)
     expected = float(np.mean(per_row))
-    ans = _as_array(answer)
-    if ans is not None and ans.shape == (r,):
-        return ExerciseResult(name, False,
-                              f"you have one value per row (shape ({r},)): average them into one number.")
-    wrong = ans is not None and ans.shape == () and np.isfinite(ans)
-    if wrong and not np.isclose(ans, expected, rtol=1e-8, atol=1e-10):
-        slips = [
-            (float(np.mean(log_w)), "that is the mean of log w, the ELBO estimate (K = 1): the log must go "
-                                    "*outside* the average over the K weights of each row."),
-            (expected + np.log(k), f"off by log K = {np.log(k):.4f}: use log of the *mean* of the weights "
-                                   "(logsumexp minus log K), not of their sum."),
-            (float(logsumexp(log_w) - np.log(log_w.size)),
-             "you averaged all R*K weights at once: average the K weights within each row, take the log, "
-             "then average the rows."),
-            (float(np.mean(np.exp(log_w))),
-             "that is the mean of the weights w, not a log: take the log of each row's mean weight "
-             "(stably, with logsumexp)."),
-        ]
-        for value, hint in slips:
-            if np.isclose(ans, value, rtol=1e-8, atol=1e-10):
-                return ExerciseResult(name, False, hint)
-    return compare(name, answer, expected, what="the IWAE estimate (a number, in nats)",
+    slips = [
+        (lambda ans: ans.shape == (r,), f"you have one value per row (shape ({r},)): average them into one number."),
+        (float(np.mean(log_w)), "that is the mean of log w, the ELBO estimate (K = 1): the log must go "
+                                "*outside* the average over the K weights of each row."),
+        (expected + np.log(k), f"off by log K = {np.log(k):.4f}: use log of the *mean* of the weights "
+                               "(logsumexp minus log K), not of their sum."),
+        (float(logsumexp(log_w) - np.log(log_w.size)),
+         "you averaged all R*K weights at once: average the K weights within each row, take the log, "
+         "then average the rows."),
+        (float(np.mean(np.exp(log_w))),
+         "that is the mean of the weights w, not a log: take the log of each row's mean weight "
+         "(stably, with logsumexp)."),
+    ]
+    return compare(name, answer, expected, what="the IWAE estimate (a number, in nats)", slips=slips,
                    rtol=1e-8, atol=1e-10)
 
 

@@ -8,37 +8,30 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from helpers.exercises._feedback import ExerciseResult, _as_array, compare, matches
+from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
 __all__ = ["check_reparameterised_sample", "check_kl_to_prior", "check_iwae_bound"]
 
 
-def _hint(name: str, message: str) -> ExerciseResult:
-    """A failed check with a specific hint."""
-    return ExerciseResult(name, False, message)
-
-
-def _matches(ans, ref) -> bool:
-    # Looser than the default: answers computed in float32 torch are welcome.
-    return matches(ans, ref, rtol=1e-5, atol=1e-6)
+# Looser than the default: answers computed in float32 torch are welcome.
+_FLOAT32 = {"rtol": 1e-5, "atol": 1e-6}
 
 
 def check_reparameterised_sample(answer, mean, logvar, eps) -> ExerciseResult:
     """Exercise: z = mean + exp(logvar / 2) * eps, shape (n, k); logvar is a log-*variance*."""
     mean, logvar, eps = _as_array(mean), _as_array(logvar), _as_array(eps)
     expected = mean + np.exp(0.5 * logvar) * eps
-    ans = _as_array(answer)
-    name = "reparameterised_sample"
-    if _matches(ans, mean + np.exp(logvar) * eps):
-        return _hint(name, "you scaled eps by exp(logvar), the variance; it needs the standard deviation "
-                           "exp(logvar / 2).")
-    if _matches(ans, mean + logvar * eps) or _matches(ans, mean + 0.5 * logvar * eps):
-        return _hint(name, "logvar is a log: the standard deviation is exp(logvar / 2), not logvar.")
-    if _matches(ans, np.exp(0.5 * logvar) * eps):
-        return _hint(name, "the spread is right but the mean is missing: z = mean + std * eps.")
-    if _matches(ans, mean + np.exp(-0.5 * logvar) * eps):
-        return _hint(name, "that divides by the standard deviation: multiply eps by exp(+logvar / 2).")
-    return compare(name, answer, expected, what="the sample z", rtol=1e-5, atol=1e-6)
+    logvar_hint = "logvar is a log: the standard deviation is exp(logvar / 2), not logvar."
+    slips = [
+        (mean + np.exp(logvar) * eps, "you scaled eps by exp(logvar), the variance; it needs the standard deviation "
+                                      "exp(logvar / 2)."),
+        (mean + logvar * eps, logvar_hint),
+        (mean + 0.5 * logvar * eps, logvar_hint),
+        (np.exp(0.5 * logvar) * eps, "the spread is right but the mean is missing: z = mean + std * eps."),
+        (mean + np.exp(-0.5 * logvar) * eps, "that divides by the standard deviation: multiply eps by "
+                                             "exp(+logvar / 2)."),
+    ]
+    return compare("reparameterised_sample", answer, expected, what="the sample z", slips=slips, **_FLOAT32)
 
 
 def check_kl_to_prior(answer, mean, logvar) -> ExerciseResult:
@@ -49,24 +42,21 @@ def check_kl_to_prior(answer, mean, logvar) -> ExerciseResult:
     mean, logvar = _as_array(mean), _as_array(logvar)
     per_dim = 0.5 * (np.exp(logvar) + mean**2 - 1.0 - logvar)
     expected = per_dim.sum(axis=-1)
-    ans = _as_array(answer)
-    name = "kl_to_prior"
-    if ans is not None and ans.shape == per_dim.shape and np.allclose(ans, per_dim, rtol=1e-5, atol=1e-6):
-        return _hint(name, f"one value per image and latent dimension, shape {per_dim.shape}: sum over the "
-                           "latent dimensions (axis -1).")
-    if ans is not None and ans.size == 1 and np.isclose(float(ans.reshape(-1)[0]), expected.sum(), rtol=1e-5):
-        return _hint(name, f"that sums over the images too: keep one KL per image, shape {expected.shape}.")
-    if _matches(ans, expected + 0.5 * mean.shape[-1]):
-        return _hint(name, "off by k/2: the '- 1' inside the sum (one per latent dimension) is missing.")
-    std_version = 0.5 * (np.exp(0.5 * logvar) + mean**2 - 1.0 - logvar).sum(axis=-1)
-    if _matches(ans, std_version):
-        return _hint(name, "exp(logvar / 2) is the standard deviation; the KL needs the variance "
-                           "exp(logvar).")
-    if _matches(ans, 0.5 * (np.exp(logvar) + mean**2 - 1.0 + logvar).sum(axis=-1)):
-        return _hint(name, "the log-variance enters with a minus sign: ... - 1 - logvar.")
-    if _matches(ans, 0.5 * (np.exp(logvar) - 1.0 - logvar).sum(axis=-1)):
-        return _hint(name, "the mean term mean^2 is missing: q pays for sitting away from the prior's 0.")
-    return compare(name, answer, expected, what="KL(q || p(z)) per image", rtol=1e-5, atol=1e-6)
+    slips = [
+        (per_dim, f"one value per image and latent dimension, shape {per_dim.shape}: sum over the latent "
+                  "dimensions (axis -1)."),
+        (lambda ans: ans.size == 1 and bool(np.isclose(ans.reshape(-1)[0], expected.sum(), rtol=1e-5)),
+         f"that sums over the images too: keep one KL per image, shape {expected.shape}."),
+        (expected + 0.5 * mean.shape[-1], "off by k/2: the '- 1' inside the sum (one per latent dimension) is "
+                                          "missing."),
+        (0.5 * (np.exp(0.5 * logvar) + mean**2 - 1.0 - logvar).sum(axis=-1),
+         "exp(logvar / 2) is the standard deviation; the KL needs the variance exp(logvar)."),
+        (0.5 * (np.exp(logvar) + mean**2 - 1.0 + logvar).sum(axis=-1),
+         "the log-variance enters with a minus sign: ... - 1 - logvar."),
+        (0.5 * (np.exp(logvar) - 1.0 - logvar).sum(axis=-1),
+         "the mean term mean^2 is missing: q pays for sitting away from the prior's 0."),
+    ]
+    return compare("kl_to_prior", answer, expected, what="KL(q || p(z)) per image", slips=slips, **_FLOAT32)
 
 
 def check_iwae_bound(answer, log_w) -> ExerciseResult:
@@ -74,18 +64,17 @@ def check_iwae_bound(answer, log_w) -> ExerciseResult:
     log_w = _as_array(log_w)
     k = log_w.shape[-1]
     expected = logsumexp(log_w, axis=-1) - np.log(k)
-    ans = _as_array(answer)
-    name = "iwae_bound"
-    if _matches(ans, logsumexp(log_w, axis=-1)):
-        return _hint(name, f"that is log sum_k w_k: subtract log K = log {k} to get the log of the "
-                           "*mean*.")
-    if _matches(ans, log_w.mean(axis=-1)):
-        return _hint(name, "that is the mean of the log weights, the ELBO estimate: IWAE is the log of the "
-                           "mean weight, log mean exp(log_w).")
-    if ans is not None and ans.shape == (k,):
-        return _hint(name, f"shape ({k},): you averaged over the images; average over the K samples "
-                           "(axis -1) instead, one bound per image.")
-    if ans is not None and not np.all(np.isfinite(ans)):
-        return _hint(name, "inf or NaN: exp(log_w) under- or overflows; use scipy.special.logsumexp (or "
-                           "torch.logsumexp) and subtract log K.")
-    return compare(name, answer, expected, what="the IWAE bound per image", rtol=1e-6, atol=1e-8)
+    slips = [
+        (logsumexp(log_w, axis=-1), f"that is log sum_k w_k: subtract log K = log {k} to get the log of the "
+                                    "*mean*."),
+        (log_w.mean(axis=-1), "that is the mean of the log weights, the ELBO estimate: IWAE is the log of the "
+                              "mean weight, log mean exp(log_w)."),
+        (lambda ans: ans.shape == (k,) != expected.shape,
+         f"shape ({k},): you averaged over the images; average over the K samples (axis -1) instead, one bound "
+         "per image."),
+        (lambda ans: not np.all(np.isfinite(ans)),
+         "inf or NaN: exp(log_w) under- or overflows; use scipy.special.logsumexp (or torch.logsumexp) and "
+         "subtract log K."),
+    ]
+    return compare("iwae_bound", answer, expected, what="the IWAE bound per image", slips=slips,
+                   rtol=1e-6, atol=1e-8)
