@@ -37,7 +37,7 @@ from helpers.flows import planar_flow_sample
 from helpers.vae import VAE, _mlp
 
 __all__ = ["FAMILIES", "n_q_params", "sample_q", "VariantVAE", "VariantHistory", "train_variant",
-           "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units"]
+           "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units", "grid_kl_both_ways"]
 
 FAMILIES = ("diagonal", "full", "planar")
 LOG_2PI = math.log(2.0 * math.pi)
@@ -296,3 +296,39 @@ def active_units(model: VariantVAE, x, threshold: float = 0.01) -> tuple[int, np
     activity = params[:, : model.latent_dim].double().var(0, unbiased=True).numpy()
     return int(np.sum(activity > threshold)), activity
 
+
+
+def grid_kl_both_ways(model: VAE, x, mean, logvar, grid: int = 300, *, half_width: float = 6.0,
+                      images_per_chunk: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    r"""KL(q || p(z|x)) and KL(p(z|x) || q) per image by quadrature (k = 2), q = N(mean, diag exp(logvar)).
+
+    The first (exclusive) is the ELBO's gap; the second (inclusive) is small when q covers the posterior, which
+    is what an importance-sampling proposal needs.  Both on the midpoint grid of ``exact_log_marginal``.
+    """
+    from helpers.vae import grid_log_joint
+
+    if model.latent_dim != 2:
+        raise ValueError(f"grid_kl_both_ways needs a 2-D latent, this model has k = {model.latent_dim}")
+    grid = positive_int(grid, "grid")
+    images_per_chunk = positive_int(images_per_chunk, "images_per_chunk")
+    data = np.asarray(x, dtype=np.float32)
+    mean, logvar = np.asarray(mean, np.float64), np.asarray(logvar, np.float64)
+    if mean.shape != (len(data), 2) or logvar.shape != mean.shape:
+        raise ValueError(f"mean and logvar must have shape ({len(data)}, 2), got {mean.shape} and {logvar.shape}")
+    from scipy.special import logsumexp
+
+    from helpers.quadrature import latent_grid
+
+    points, width = latent_grid(2, grid, half_width)
+    log_cell = 2 * np.log(width)
+    exclusive, inclusive = np.empty(len(data)), np.empty(len(data))
+    for s in range(0, len(data), images_per_chunk):
+        sl = slice(s, s + images_per_chunk)
+        log_joint = grid_log_joint(model, data[sl], points)  # (m, c)
+        log_post = log_joint - (logsumexp(log_joint, axis=0) + log_cell)  # log p(z_g | x)
+        diff = points[:, None, :] - mean[None, sl]
+        log_q = -0.5 * ((diff**2 / np.exp(logvar[None, sl])).sum(-1) + logvar[sl].sum(-1) + 2 * LOG_2PI)
+        q_mass, p_mass = np.exp(log_q + log_cell), np.exp(log_post + log_cell)
+        exclusive[sl] = (q_mass * (log_q - log_post)).sum(0)
+        inclusive[sl] = (p_mass * (log_post - log_q)).sum(0)
+    return exclusive, inclusive

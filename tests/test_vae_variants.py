@@ -155,3 +155,25 @@ def test_bad_input_is_refused_with_the_argument_named():
         refine_q(model, _binary(3), steps=5, record=[9])
     with pytest.raises(ValueError, match="encode"):
         _model("full").encode(torch.zeros(1, 6))
+
+
+def test_kl_both_ways_by_quadrature():
+    from helpers.vae_variants import grid_kl_both_ways
+
+    model, x = _model(), _binary(3)
+    mean, logvar = (t.detach().numpy() for t in model.encode(torch.as_tensor(x)))
+    exclusive, inclusive = grid_kl_both_ways(model, x, mean, logvar, grid=300, half_width=7.0)
+    np.testing.assert_allclose(exclusive, V.grid_posterior_kl(model, x, mean, logvar, grid=300, half_width=7.0),
+                               rtol=1e-6, atol=1e-8)
+    # The inclusive KL as a Monte Carlo average over posterior draws (on the grid), with q's density from SciPy.
+    points, width = latent_grid(2, 300, 7.0)
+    log_joint = V.grid_log_joint(model, x, points)
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        post = np.exp(log_joint[:, i] - log_joint[:, i].max())
+        post /= post.sum()
+        idx = rng.choice(len(points), 20_000, p=post)
+        log_q = stats.multivariate_normal(mean[i], np.diag(np.exp(logvar[i]))).logpdf(points[idx])
+        terms = np.log(post[idx] / width**2) - log_q
+        assert abs(terms.mean() - inclusive[i]) < 5 * terms.std() / np.sqrt(len(terms))
+    assert np.all(inclusive > 0) and np.all(exclusive > 0)
