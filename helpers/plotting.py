@@ -89,3 +89,15 @@ def show(fig=None, *, alt: str) -> None:
     plt.close(fig)
     display({"image/png": buffer.getvalue(), "text/plain": f"<Figure: {alt.strip()}>"},
             raw=True, metadata={"image/png": {"alt": alt.strip()}})
+
+
+def show_png(png: bytes, *, alt: str) -> None:
+    """Display PNG bytes (for example a widget's current picture) with ``alt`` text, as :func:`show` does."""
+    from IPython.display import display
+
+    if not isinstance(alt, str) or len(alt.strip()) < 10:
+        raise ValueError(f"alt must be a sentence describing the figure (10 characters or more), got {alt!r}")
+    if not isinstance(png, bytes | bytearray) or not bytes(png[:8]) == b"\x89PNG\r\n\x1a\n":
+        raise ValueError("png must be the bytes of a PNG image")
+    display({"image/png": bytes(png), "text/plain": f"<Figure: {alt.strip()}>"},
+            raw=True, metadata={"image/png": {"alt": alt.strip()}})

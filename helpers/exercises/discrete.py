@@ -127,5 +127,5 @@ def check_leave_one_out_baseline(answer, f_values) -> ExerciseResult:
         (f - (row_sum - f) / (m - 1), "that is f minus the baseline, the centred value: return the baseline "
                                       "itself."),
     ]
-    return compare(name, answer, expected, what="the leave-one-out baselines (shape (R, M))", slips=slips,
+    return compare(name, answer, expected, what="the answer (the leave-one-out baselines, shape (R, M))", slips=slips,
                    **_CLOSE)

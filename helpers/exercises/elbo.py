@@ -102,5 +102,5 @@ def check_mean_field_variance(answer, post_cov) -> ExerciseResult:
         (eig, "those are the eigenvalues of S: a diagonal q keeps the coordinate axes, it does not rotate to "
               "the posterior's principal axes."),
     ]
-    return compare(name, answer, expected, what="the two variances of the best diagonal q (shape (k,))",
+    return compare(name, answer, expected, what="the answer (the variances of the best diagonal q, shape (k,))",
                    slips=slips)
