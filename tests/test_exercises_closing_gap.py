@@ -43,3 +43,15 @@ def test_full_covariance_reference_matches_torch_and_slips():
         PARAMS[:, :2] + np.exp(PARAMS[:, 2:4]) * EPS, PARAMS, EPS).message
     assert "not attempted" in check_full_covariance_sample(..., PARAMS, EPS).message
     assert not check_full_covariance_sample(np.zeros((2, 5)), PARAMS, EPS).passed
+
+
+def test_categorical_kl_reference_and_slips():
+    from helpers.exercises import check_categorical_kl
+
+    logits = np.random.default_rng(3).normal(size=(5, 4, 8))
+    log_pi = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    pi = np.exp(log_pi)
+    assert check_categorical_kl((pi * (log_pi + np.log(8))).sum((1, 2)), log_pi).passed
+    assert "entropy" in check_categorical_kl((pi * log_pi).sum((1, 2)), log_pi).message
+    assert "factor" in check_categorical_kl((pi * (log_pi + np.log(8))).sum(2), log_pi).message
+    assert "not attempted" in check_categorical_kl(..., log_pi).message

@@ -1,4 +1,4 @@
-"""Checkers for notebook 07 (closing the gap: richer q, semi-amortised inference).
+"""Checkers for notebooks 07 (richer q, semi-amortised inference) and 08 (IWAE training, categorical latents).
 
 Inputs may be NumPy arrays or torch tensors; answers are compared in float64.
 """
@@ -10,7 +10,7 @@ from scipy import stats
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
-__all__ = ["check_affine_flow_log_density", "check_full_covariance_sample"]
+__all__ = ["check_affine_flow_log_density", "check_full_covariance_sample", "check_categorical_kl"]
 
 
 def check_affine_flow_log_density(answer, z0, a_matrix, shift) -> ExerciseResult:
@@ -58,3 +58,32 @@ def check_full_covariance_sample(answer, params, eps) -> ExerciseResult:
     ]
     return compare("full_covariance_sample", answer, expected, what="the samples z", slips=slips,
                    rtol=1e-5, atol=1e-6)
+
+
+def check_categorical_kl(answer, log_pi) -> ExerciseResult:
+    """Exercise (notebook 08): KL(prod_d Cat(pi_d) || uniform) = sum_d sum_c pi_dc log(C pi_dc), shape (n,).
+
+    The reference is torch.distributions' own categorical KL, summed over the D factors.
+    """
+    import torch
+    from torch.distributions import Categorical, kl_divergence
+
+    log_pi = _as_array(log_pi)
+    n_values = log_pi.shape[-1]
+    q = Categorical(logits=torch.as_tensor(log_pi))
+    expected = kl_divergence(q, Categorical(logits=torch.zeros_like(torch.as_tensor(log_pi)))).sum(-1).numpy()
+    pi = np.exp(log_pi)
+    per_factor = (pi * (log_pi + np.log(n_values))).sum(-1)
+    slips = [
+        ((pi * log_pi).sum((-2, -1)), "that is minus the entropy of q: the prior's log-probability log(1/C) is "
+                                      "missing, so add log C inside the sum (KL = sum pi log(pi / (1/C)))."),
+        ((pi * (log_pi - np.log(n_values))).sum((-2, -1)), "the prior enters as log(pi / (1/C)) = log pi + log C: "
+                                                           "the sign of log C is flipped."),
+        ((log_pi + np.log(n_values)).sum((-2, -1)), "each term needs its weight pi: KL is an expectation under q."),
+    ]
+    if _as_array(answer) is not None and _as_array(answer).shape == per_factor.shape and np.allclose(
+            _as_array(answer), per_factor, rtol=1e-6):
+        return ExerciseResult("categorical_kl", False, f"one KL per image and factor, shape {per_factor.shape}: "
+                                                       "sum over the D factors too (axis 1).")
+    return compare("categorical_kl", answer, expected, what="KL(q || p(z)) per image", slips=slips,
+                   rtol=1e-6, atol=1e-9)
