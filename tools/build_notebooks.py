@@ -25,8 +25,8 @@ from nbclient import NotebookClient
 
 from tools.course import COURSE_BRANCH, COURSE_REPO, notebook_sources, select, widget_state
 from tools.course import NOTEBOOK_DIR as OUT
+from tools.slides import COLAB_TAG, set_slide_types
 
-COLAB_TAG = "colab-setup"
 _BADGE_MARK = "colab-badge.svg"
 
 COLAB_SETUP = f'''\
@@ -102,6 +102,7 @@ def build(src: Path, execute: bool = True) -> float:
     }
     nb.metadata.pop("jupytext", None)
     add_course_cells(nb, src.stem)
+    set_slide_types(nb)  # RISE reads the slide boundaries from the metadata; `make slides` uses the same rule
     for index, cell in enumerate(nb.cells):
         if cell.id != COLAB_TAG:
             cell.id = f"cell-{index:03d}"  # jupytext draws random ids; fixed ones keep rebuilds' diffs small

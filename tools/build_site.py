@@ -2,11 +2,12 @@
 
 Site: ``_site/index.html`` (the README's course map, links pointing at the pages) and one ``NN_name.html``
 per ``notebooks/NN_name.ipynb``, rendered from the committed outputs with the widget state embedded, so the
-sliders and figures show (frozen, no kernel). Slides: ``_slides/NN_name.slides.html``, reveal.js, one slide
+sliders and figures show (frozen, no kernel). Slides: ``_slides/NN_name.slides.html``, reveal.js at 1280x720, one slide
 per ``#``/``##`` heading and a vertical sub-slide per ``###`` heading, unless a cell carries its own slide
 type (``slideshow`` metadata, set in JupyterLab's property inspector or in the percent source as
-``# %% slideshow={"slide_type": "skip"}``); the Colab set-up cell and the reference solutions are left out
-of the slides (on the site, solutions are folded).
+``# %% slideshow={"slide_type": "subslide"}``); the same rule RISE follows live (``tools/slides.py``). The
+Colab set-up cell and the reference solutions are left out of the slides (on the site, solutions are folded);
+code is shown only for cells tagged ``slide-code``; ``notes`` cells are the speaker notes (key ``s``).
 
 Nothing is loaded from a CDN: require.js, the jupyter-widgets HTML manager, MathJax and reveal.js are copied
 from ``tools/site/assets/`` (pinned npm releases, see its README.md) into ``assets/`` next to the pages,
@@ -32,12 +33,12 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
 
-from tools.build_notebooks import COLAB_TAG
 from tools.course import ASSETS_DIR as ASSETS
 from tools.course import NOTEBOOK_DIR as NOTEBOOKS
 from tools.course import ROOT, select, widget_state
 from tools.course import TEMPLATES_DIR as TEMPLATES
 from tools.course import notebooks as notebooks_in
+from tools.slides import COLAB_TAG, on_slides, slide_types
 
 README = ROOT / "README.md"
 
@@ -143,64 +144,30 @@ def check_widgets(nb, name: str) -> None:
 
 
 def prepared(nb_path: Path, slides: bool):
-    """The notebook as it is published: no Colab cell, links rewritten; for slides, slide types set and no
-    reference solution (see ``on_slides``)."""
+    """The notebook as it is published: no Colab cell, links rewritten; for slides, every cell's slide type set
+    and the cells a lecture never shows (reference solutions) left out, by the rule in ``tools/slides.py``."""
     nb = nbformat.read(nb_path, as_version=4)
     nb = copy.deepcopy(nb)
     check_widgets(nb, nb_path.name)
-    cells = []
-    carried = "-"  # the slide a left-out cell would have started, begun by the next cell kept instead
-    for cell in nb.cells:
-        kept = COLAB_TAG not in cell.metadata.get("tags", []) and (not slides or on_slides(cell))
-        if slides:  # a slide type set by the author (View → Cell Toolbar → Slideshow) wins
-            kind = cell.metadata.get("slideshow", {}).get("slide_type") or slide_type(cell)
-            if not kept or kind in ("skip", "notes"):  # not on the slide: the next cell shown starts it
-                if _BOUNDARY.get(kind, 0) > _BOUNDARY[carried]:
-                    carried = kind
-            else:
-                if _BOUNDARY[carried] > _BOUNDARY.get(kind, 0):
-                    kind = carried
-                carried = "-"
+    if slides:
+        for cell, kind in zip(nb.cells, slide_types(nb.cells), strict=True):
             cell.metadata.setdefault("slideshow", {})["slide_type"] = kind
-        if not kept:
+    cells = []
+    for cell in nb.cells:
+        if COLAB_TAG in cell.metadata.get("tags", []) or (slides and not on_slides(cell)):
             continue
         if cell.cell_type == "markdown":
             cell.source = rewrite_markdown(cell.source)
-        if slides:
+        if slides:  # belt and braces: nbgrader's solution markers in a cell that is not a solution cell
             cell.source = NBGRADER_BLOCK.sub("", cell.source)
         cells.append(cell)
     nb.cells = cells
     return nb
 
 
-# How strongly a slide type separates a cell from the one before it (types not listed start nothing).
-_BOUNDARY = {"-": 0, "subslide": 1, "slide": 2}
 # The parts of an instructor's cell a learner must not see: reference code and hidden tests (nbgrader markup).
 NBGRADER_BLOCK = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)\b.*?^[ \t]*### END \1[^\n]*\n?",
                             flags=re.M | re.S)
-
-
-def on_slides(cell) -> bool:
-    """Reference solutions never reach a slide: nbgrader's solution cells (the answer code, or a worked answer
-    in markdown), its graded check cells (hidden tests, and an output that reports on the reference answer)
-    and cells whose source is hidden (folded solutions) are left out. The exercise's statement stays."""
-    grading = cell.metadata.get("nbgrader", {})
-    hidden = cell.metadata.get("jupyter", {}).get("source_hidden")
-    return not (grading.get("solution") or grading.get("grade") or hidden)
-
-
-def slide_type(cell) -> str:
-    """For a cell the author did not tag: a `#`/`##` heading starts a slide, `###` a sub-slide; reference
-    solutions are skipped; everything else continues the current slide."""
-    if cell.metadata.get("jupyter", {}).get("source_hidden"):
-        return "skip"
-    if cell.cell_type == "markdown":
-        first = cell.source.lstrip().split("\n", 1)[0]
-        if first.startswith(("# ", "## ")):
-            return "slide"
-        if first.startswith("### "):
-            return "subslide"
-    return "-"
 
 
 def _write(path: Path, text: str) -> None:

@@ -26,6 +26,7 @@ from test_site import OFFLINE, _saved_gaps
 
 from tools import slide_fit
 from tools.course import ROOT, notebooks
+from tools.slides import slide_types
 
 NOTEBOOKS = notebooks()
 ELBO_DECK = "04_jensen_and_the_elbo"
@@ -114,6 +115,17 @@ def test_no_reference_solution_on_any_slide(decks):
         text = _deck_text(decks / f"{nb_path.stem}.slides.html")
         shown = [line for line in hidden if line in text]
         assert not shown, f"{nb_path.stem}: reference solution on a slide: {shown}"
+
+
+def test_notebooks_carry_the_slide_types_rise_reads():
+    """RISE reads only the cells' own metadata: the committed notebooks must hold every slide type that
+    `make slides` derives (headings, skipped solutions), which ``tools.build_notebooks`` writes."""
+    for nb_path in NOTEBOOKS:
+        nb = nbformat.read(nb_path, as_version=4)
+        stored = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
+        wrong = [(i, s, d) for i, (s, d) in enumerate(zip(stored, slide_types(nb.cells), strict=True)) if s != d]
+        assert not wrong, (f"{nb_path.stem}: cells (index, stored, derived) {wrong[:5]}: rebuild it with "
+                           f"`python -m tools.build_notebooks {nb_path.stem[:2]}`")
 
 
 @pytest.fixture(scope="module")
