@@ -130,7 +130,7 @@ assert abs(as_std - by_hand) < 1e-12 and abs(as_std - as_var) > 0.1
 # The helpers package (`helpers/`) holds the longer code so that a notebook shows one idea per cell. Here is the
 # pattern, on the model of notebook 01:
 
-# %%
+# %% tags=["slide-code"]
 A, b, Sigma = np.array([[1.0], [0.5]]), np.array([0.0, 1.0]), 0.2 * np.eye(2)
 model = LinearGaussian(A=A, b=b, Sigma=Sigma)
 x_obs = np.array([0.7, 1.4])

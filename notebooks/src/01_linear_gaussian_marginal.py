@@ -541,8 +541,8 @@ result
 # `LinearGaussian.posterior` factorises $I + A^\top\Sigma^{-1}A$.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Say: the identity is the push-through identity; it moves the inverse from a d x d to a k x k matrix.
-# Ask: for a VAE-like model with k = 16 and d = 784, which side would you compute?
+# Say: give the room time to try before showing the worked answer (instructor edition only); the numeric check
+# below holds either way. Ask: for a VAE-like model with k = 16 and d = 784, which side would you compute?
 
 # %% [markdown]
 # The identity, checked numerically on random models of several shapes (each side computed with its own solves):
