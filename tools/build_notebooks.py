@@ -8,13 +8,19 @@ Every notebook also gets, here and only here (authors never write them): "Open i
 under the title of its first markdown cell, and right after that cell a set-up cell (tagged ``colab-setup``)
 that installs the course when the notebook runs on Google Colab and does nothing, silently, anywhere else.
 
-Usage:  python -m tools.build_notebooks [NN ...]     (no argument: every notebook)
+Usage:  python -m tools.build_notebooks [--keep-edits [--force]] [NN ...]     (no NN: every notebook)
+
+With ``--keep-edits`` (what ``make notebooks`` passes) a committed notebook with uncommitted edits is not
+overwritten: the build stops before executing anything and says how to proceed. A notebook this build wrote itself
+(its hash is in the git-ignored ``.build-record.json``) does not count as edited, so rebuilding twice is fine.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,10 +29,13 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
-from tools.course import COURSE_BRANCH, COURSE_REPO, notebook_sources, select, widget_state
+from tools.course import COURSE_BRANCH, COURSE_REPO, ROOT, notebook_sources, select, widget_state
 from tools.course import NOTEBOOK_DIR as OUT
-from tools.slides import COLAB_TAG, set_slide_types
 
+# sha256 of each notebook as this tool last wrote it: a file that still matches was not edited by hand since.
+BUILD_RECORD = ROOT / ".build-record.json"
+
+COLAB_TAG = "colab-setup"
 _BADGE_MARK = "colab-badge.svg"
 
 COLAB_SETUP = f'''\
@@ -102,7 +111,6 @@ def build(src: Path, execute: bool = True) -> float:
     }
     nb.metadata.pop("jupytext", None)
     add_course_cells(nb, src.stem)
-    set_slide_types(nb)  # RISE reads the slide boundaries from the metadata; `make slides` uses the same rule
     for index, cell in enumerate(nb.cells):
         if cell.id != COLAB_TAG:
             cell.id = f"cell-{index:03d}"  # jupytext draws random ids; fixed ones keep rebuilds' diffs small
@@ -122,14 +130,60 @@ def build(src: Path, execute: bool = True) -> float:
     tmp = target.with_suffix(".ipynb.tmp")
     nbformat.write(nb, tmp)
     tmp.replace(target)
+    _record_build(target)
     return elapsed
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_record() -> dict:
+    try:
+        return json.loads(BUILD_RECORD.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _record_build(target: Path) -> None:
+    record = _read_record()
+    record[target.name] = _sha256(target)
+    tmp = BUILD_RECORD.with_name(BUILD_RECORD.name + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
+    tmp.replace(BUILD_RECORD)
+
+
+def edited_notebooks(targets: list[Path]) -> list[Path]:
+    """The committed notebooks among ``targets`` that have uncommitted edits this build did not make."""
+    if not targets:
+        return []
+    try:
+        status = subprocess.run(["git", "status", "--porcelain", "--", *map(str, targets)], cwd=ROOT,
+                                capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []  # not a git checkout: nothing is committed, so there is nothing to protect
+    changed = {(ROOT / line[3:].strip().strip('"')).resolve() for line in status.splitlines()
+               if line and not line.startswith("??")}
+    record = _read_record()
+    return [t for t in targets if t.resolve() in changed and t.exists() and record.get(t.name) != _sha256(t)]
+
+
 def main(argv: list[str]) -> int:
+    keep_edits, force = "--keep-edits" in argv, "--force" in argv
+    argv = [a for a in argv if a not in ("--keep-edits", "--force")]
     sources = select(notebook_sources(), argv)
     if not sources:
         print("no notebook sources matched", argv, file=sys.stderr)
         return 1
+    edited = edited_notebooks([OUT / (src.stem + ".ipynb") for src in sources]) if keep_edits and not force else []
+    if edited:
+        names = " ".join(str(p.relative_to(ROOT)) for p in edited)
+        print(f"make notebooks: not overwriting {names}: it has uncommitted edits (made outside this build).\n"
+              f"  keep them:    git commit {names}\n"
+              f"  discard them: git restore {names}\n"
+              f"  or overwrite them anyway: make notebooks FORCE=1\n"
+              "Learners: do your work in my-notebooks/ (make lab), which no build touches.", file=sys.stderr)
+        return 3
     for src in sources:
         seconds = build(src)
         print(f"{src.stem}: executed in {seconds:.1f} s")
