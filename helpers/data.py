@@ -81,7 +81,8 @@ _MNIST_URL = "http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnis
 #: split -> (file name, SHA-256) of the published .amat files (each line: 784 space-separated 0/1).
 #: Digests copied from TensorFlow Datasets' record of these URLs, tensorflow/datasets
 #: ``tensorflow_datasets/url_checksums/binarized_mnist.txt`` (commit 333639b37af6, which also gives the sizes:
-#: 78,400,000 bytes for train, 15,680,000 for valid and test).  Not recomputed here: this machine is offline.
+#: 78,400,000 bytes for train, 15,680,000 for valid and test); ``load_mnist_binarized`` checks every download
+#: against them.
 MNIST_FILES = {
     "train": ("binarized_mnist_train.amat",
               "ad693b29f94c14277b095f5238ddefbbdaaae0939789dd2f4f0205278cee3e4d"),

@@ -3,16 +3,17 @@ r"""Discrete latent variables: exact sums, their exponential cost, and gradient 
 When z is discrete the marginal is a sum, p_θ(x) = Σ_z p(z) p_θ(x|z), computed in log space as
 logsumexp_z log p_θ(x, z).  Three settings are covered:
 
-- **A mixture** (z ∈ {1..K}): the sum has K terms, so log p(x) and its gradient are exact and cheap.
-  ``gaussian_mixture_log_marginal``, ``mixture_responsibilities`` and ``mixture_fisher_gradient``
-  (the discrete Fisher identity ∇_θ log p_θ(x) = Σ_k p_θ(z=k|x) ∇_θ log p_θ(x, z=k)).
+- **A mixture** (z ∈ {1..J}, J components): the sum has J terms, so log p(x) and its gradient are exact
+  and cheap.  ``gaussian_mixture_log_marginal``, ``mixture_responsibilities`` and ``mixture_fisher_gradient``
+  (the discrete Fisher identity ∇_θ log p_θ(x) = Σ_j p_θ(z=j|x) ∇_θ log p_θ(x, z=j)).
 - **Structured binary latents** (z ∈ {0,1}^D): the sum has 2^D terms.  ``binary_states`` enumerates
   them in order, ``log_sum_over_states`` sums any log-joint over them in chunks with a running
   logsumexp (bounded memory), and ``SigmoidBeliefNet`` is a small model to sum over.
-- **Gradients of E_{q_φ(z)}[f(z)]** for a factorised Bernoulli q_φ(z) = Π_j Bern(z_j; σ(φ_j)):
+- **Gradients of E_{q_φ(z)}[f(z)]** for a factorised Bernoulli q_φ(z) = Π_j Bern(z_j; sigm(φ_j)), sigm the
+  logistic function 1 / (1 + e^{−t}) (σ is kept for standard deviations):
   exact by enumeration (``exact_bernoulli_expectation_gradient``), the score-function estimator
   (``score_function_gradient``) and the Gumbel-softmax / binary Concrete relaxation
-  (``gumbel_softmax_gradient``), both batched over R independent repeats.
+  (``gumbel_softmax_gradient``), both batched over R independent repeats of M samples each.
 
 Everything that needs autograd is PyTorch float64; estimator outputs are returned as NumPy arrays.
 """
@@ -27,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers._validation import positive_int
+from helpers.logspace import LOG_2PI
 
 __all__ = [
     "MAX_ENUMERATION_BITS",
@@ -51,7 +53,6 @@ __all__ = [
 MAX_ENUMERATION_BITS = 30
 
 DTYPE = torch.float64
-LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 # ----------------------------------------------------------------------------- argument checks
@@ -159,17 +160,17 @@ def log_sum_over_states(
 
 
 class SigmoidBeliefNet:
-    r"""A one-layer sigmoid belief net with D binary latents and P binary pixels.
+    r"""A one-layer sigmoid belief net with D binary latents and d binary pixels.
 
-    Generative story::
+    Generative story (sigm is the logistic function)::
 
-        z_j ~ Bernoulli(σ(a_j))                       j = 1..D, independently
-        x_i | z ~ Bernoulli(σ((W z + c)_i))          i = 1..P, independently given z
+        z_j ~ Bernoulli(sigm(a_j))                    j = 1..D, independently
+        x | z ~ Bernoulli(sigm(u)), u = W z + c       each of the d pixels independently given z
 
-    so log p(x, z) = Σ_j [z_j a_j − softplus(a_j)] + Σ_i [x_i u_i − softplus(u_i)] with u = W z + c.
+    so log p(x, z) = Σ_j [z_j a_j − softplus(a_j)] + Σ_pixels [x u − softplus(u)].
     The formula is also defined for z in [0, 1]^D, which the Gumbel-softmax relaxation uses.
 
-    Parameters: ``prior_logits`` a (D,), ``weights`` W (P, D), ``bias`` c (P,); float64 tensors.
+    Parameters: ``prior_logits`` a (D,), ``weights`` W (d, D), ``bias`` c (d,); float64 tensors.
     """
 
     def __init__(self, prior_logits, weights, bias):
@@ -178,7 +179,7 @@ class SigmoidBeliefNet:
         self.bias = _as_tensor(bias, "bias", ndim=1)
         p, d = self.weights.shape
         if d != self.prior_logits.shape[0]:
-            raise ValueError(f"weights must have shape (P, {self.prior_logits.shape[0]}) to match "
+            raise ValueError(f"weights must have shape (d, {self.prior_logits.shape[0]}) to match "
                              f"prior_logits, got {tuple(self.weights.shape)}")
         if self.bias.shape != (p,):
             raise ValueError(f"bias must have shape ({p},) to match weights, got {tuple(self.bias.shape)}")
@@ -214,11 +215,11 @@ class SigmoidBeliefNet:
         return self._log_prior(self._check_z(z))
 
     def log_likelihood(self, x, z) -> torch.Tensor:
-        """log p(x|z), summed over the P pixels; x (..., P) and z (..., D) broadcast."""
+        """log p(x|z), summed over the d pixels; x (..., d) and z (..., D) broadcast."""
         return self._log_likelihood(self._check_x(x), self._check_z(z))
 
     def log_joint(self, x, z) -> torch.Tensor:
-        """log p(x, z) = log p(z) + log p(x|z); x (..., P) and z (..., D) broadcast."""
+        """log p(x, z) = log p(z) + log p(x|z); x (..., d) and z (..., D) broadcast."""
         x, z = self._check_x(x), self._check_z(z)
         return self._log_prior(z) + self._log_likelihood(x, z)
 
@@ -232,7 +233,7 @@ class SigmoidBeliefNet:
         return (x * u - F.softplus(u)).sum(-1)
 
     def sample(self, n: int, generator=0) -> tuple[torch.Tensor, torch.Tensor]:
-        """Draw ``n`` pairs (z, x) from the model: tensors of shape (n, D) and (n, P)."""
+        """Draw ``n`` pairs (z, x) from the model: tensors of shape (n, D) and (n, d)."""
         n = positive_int(n, "n")
         g = _generator(generator)
         z = torch.bernoulli(torch.sigmoid(self.prior_logits).expand(n, -1), generator=g)
@@ -240,16 +241,16 @@ class SigmoidBeliefNet:
         return z, x
 
     def log_marginal(self, x, chunk_size: int = 65_536) -> torch.Tensor:
-        """log p(x) = log Σ_z p(z) p(x|z) by exact enumeration of the 2^D states; x (P,) or (n, P)."""
+        """log p(x) = log Σ_z p(z) p(x|z) by exact enumeration of the 2^D states; x (d,) or (n, d)."""
         x = self._check_x(x)
         if x.ndim > 2:
-            raise ValueError(f"x must be (P,) or (n, P), got shape {tuple(x.shape)}")
+            raise ValueError(f"x must be (d,) or (n, d), got shape {tuple(x.shape)}")
         if x.ndim == 1:
             def log_joint(z):
                 return self._log_prior(z) + self._log_likelihood(x, z)
         else:
             def log_joint(z):
-                # States (m, 1, D) against data (1, n, P): values of shape (m, n).
+                # States (s, 1, D) against data (1, n, d): values of shape (s, n).
                 return self._log_prior(z)[:, None] + self._log_likelihood(x[None], z[:, None])
         return log_sum_over_states(log_joint, self.num_latents, chunk_size)
 
@@ -281,19 +282,19 @@ def _check_mixture(x, logits, means, covs):
 
 
 def _component_log_densities(x, means, chol) -> torch.Tensor:
-    """log N(x_n; μ_k, L_k L_kᵀ) for every point and component: shape (n, K)."""
+    """log N(x_i; μ_j, L_j L_jᵀ) for every point i and component j: shape (n, J)."""
     d = means.shape[1]
-    diff = (x[None, :, :] - means[:, None, :]).transpose(-1, -2)  # (K, d, n)
-    white = torch.linalg.solve_triangular(chol, diff, upper=False)  # L_k^{-1}(x - μ_k)
-    maha = (white**2).sum(-2)  # (K, n)
-    half_log_det = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)  # (K,)
+    diff = (x[None, :, :] - means[:, None, :]).transpose(-1, -2)  # (J, d, n)
+    white = torch.linalg.solve_triangular(chol, diff, upper=False)  # L_j^{-1}(x - μ_j)
+    maha = (white**2).sum(-2)  # (J, n)
+    half_log_det = torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)  # (J,)
     return (-0.5 * maha - half_log_det[:, None] - 0.5 * d * LOG_2PI).T
 
 
 def gaussian_mixture_log_marginal(x, logits, means, covs) -> torch.Tensor:
-    r"""log p(x) = logsumexp_k [log π_k + log N(x; μ_k, Σ_k)] with π = softmax(logits).
+    r"""log p(x) = logsumexp_j [log π_j + log N(x; μ_j, Σ_j)] with π = softmax(logits), J components.
 
-    ``x`` (n, d) or (d,); ``logits`` (K,); ``means`` (K, d); ``covs`` (K, d, d) covariances.
+    ``x`` (n, d) or (d,); ``logits`` (J,); ``means`` (J, d); ``covs`` (J, d, d) covariances.
     Returns shape (n,) (a 1-element tensor for a single point).  Differentiable in every argument.
     """
     x, logits, means, chol = _check_mixture(x, logits, means, covs)
@@ -316,7 +317,7 @@ def sample_gaussian_mixture(n: int, logits, means, covs, generator=0) -> tuple[t
 
 
 def mixture_responsibilities(x, logits, means, covs) -> torch.Tensor:
-    r"""Posterior over the component, r_{nk} = p(z=k | x_n) = π_k N(x_n; μ_k, Σ_k) / p(x_n): shape (n, K)."""
+    r"""Posterior over the component, r_{ij} = p(z=j | x_i) = π_j N(x_i; μ_j, Σ_j) / p(x_i): shape (n, J)."""
     x, logits, means, chol = _check_mixture(x, logits, means, covs)
     return torch.softmax(torch.log_softmax(logits, 0) + _component_log_densities(x, means, chol), dim=1)
 
@@ -324,18 +325,18 @@ def mixture_responsibilities(x, logits, means, covs) -> torch.Tensor:
 def mixture_fisher_gradient(x, logits, means, covs) -> tuple[torch.Tensor, torch.Tensor]:
     r"""∇ of Σ_n log p(x_n) w.r.t. (logits, means) by the discrete Fisher identity, no autograd.
 
-    ∇_θ log p_θ(x) = Σ_k p(z=k|x) ∇_θ log p_θ(x, z=k).  The prior π = softmax(logits) has parameters
+    ∇_θ log p_θ(x) = Σ_j p(z=j|x) ∇_θ log p_θ(x, z=j).  The prior π = softmax(logits) has parameters
     too, so the *joint* log p(x, z) is differentiated:
-        ∇_{logits} log π_k = e_k − π          ⇒  Σ_n (r_n − π)
-        ∇_{μ_k} log N(x; μ_k, Σ_k) = Σ_k^{-1}(x − μ_k)  ⇒  Σ_n r_{nk} Σ_k^{-1}(x_n − μ_k)
-    Returns ``(grad_logits (K,), grad_means (K, d))``.
+        ∇_{logits} log π_j = e_j − π          ⇒  Σ_i (r_i − π)
+        ∇_{μ_j} log N(x; μ_j, Σ_j) = Σ_j^{-1}(x − μ_j)  ⇒  Σ_i r_{ij} Σ_j^{-1}(x_i − μ_j)
+    Returns ``(grad_logits (J,), grad_means (J, d))``.
     """
     with torch.no_grad():
         x, logits, means, chol = _check_mixture(x, logits, means, covs)
         r = torch.softmax(torch.log_softmax(logits, 0) + _component_log_densities(x, means, chol), dim=1)
         grad_logits = (r - torch.softmax(logits, 0)).sum(0)
-        diff = (x[None, :, :] - means[:, None, :]).transpose(-1, -2)  # (K, d, n)
-        precision_diff = torch.cholesky_solve(diff, chol)  # Σ_k^{-1}(x_n − μ_k), (K, d, n)
+        diff = (x[None, :, :] - means[:, None, :]).transpose(-1, -2)  # (J, d, n)
+        precision_diff = torch.cholesky_solve(diff, chol)  # Σ_j^{-1}(x_i − μ_j), (J, d, n)
         grad_means = (precision_diff * r.T[:, None, :]).sum(-1)
     return grad_logits, grad_means
 
@@ -348,8 +349,8 @@ def time_exact_enumeration(num_latents_list, data_dim: int = 20, chunk_size: int
     interleaving spreads a burst of load from other processes over different D instead of spoiling one, and
     the minimum discards it (load only ever slows a run down).  Returns shape (len(list),).
     Timings depend on the machine and its load: they are measurements, not reproducible numbers.
-    PyTorch runs on ``num_threads`` threads meanwhile (default one core: on a shared CPU two threads that
-    wait for each other can be ten times slower than one, which would measure the neighbours, not the sum).
+    PyTorch runs on ``num_threads`` threads meanwhile (default 1, so that the time is that of the sum, not of
+    threads waiting for each other on a CPU shared with other work).
     """
     g = _generator(generator)
     rounds = positive_int(rounds, "rounds")
@@ -390,7 +391,7 @@ def fit_exponential_cost(num_latents, seconds) -> tuple[float, float]:
 
 # ----------------------------------------------------------------------------- gradient estimators
 def bernoulli_log_prob(z, logits) -> torch.Tensor:
-    r"""log q_φ(z) = Σ_j [z_j log σ(φ_j) + (1 − z_j) log σ(−φ_j)] = Σ_j [z_j φ_j − softplus(φ_j)]."""
+    r"""log q_φ(z) = Σ_j [z_j log sigm(φ_j) + (1 − z_j) log sigm(−φ_j)] = Σ_j [z_j φ_j − softplus(φ_j)]."""
     return (z * logits - F.softplus(logits)).sum(-1)
 
 
@@ -429,12 +430,12 @@ def score_function_gradient(f, logits, n_samples: int, n_repeats: int = 1, basel
                             generator=0) -> np.ndarray:
     r"""R independent score-function (REINFORCE) estimates of ∇_φ E_{q_φ}[f(z)]: array (R, D).
 
-    Each estimate averages S samples z_s ~ q_φ:  ĝ = (1/S) Σ_s (f(z_s) − b_s) ∇_φ log q_φ(z_s),  with
-    ∇_{φ_j} log q_φ(z) = z_j − σ(φ_j).  ``baseline``:
-      - ``None``: b_s = 0;
-      - a number: a constant b_s = b (unbiased because E_q[∇_φ log q_φ] = 0);
-      - ``"leave_one_out"``: b_s = mean of f over the other S − 1 samples of the same repeat
-        (independent of z_s, hence still unbiased; needs S ≥ 2).
+    Each estimate averages M = ``n_samples`` samples z_m ~ q_φ:
+    ĝ = (1/M) Σ_m (f(z_m) − b_m) ∇_φ log q_φ(z_m),  with ∇_{φ_j} log q_φ(z) = z_j − sigm(φ_j).  ``baseline``:
+      - ``None``: b_m = 0;
+      - a number: a constant b_m = b (unbiased because E_q[∇_φ log q_φ] = 0);
+      - ``"leave_one_out"``: b_m = mean of f over the other M − 1 samples of the same repeat
+        (independent of z_m, hence still unbiased; needs M ≥ 2).
     """
     logits = _check_logits(logits)
     s = positive_int(n_samples, "n_samples")
@@ -454,17 +455,17 @@ def score_function_gradient(f, logits, n_samples: int, n_repeats: int = 1, basel
             b = (fz.sum(-1, keepdim=True) - fz) / (s - 1)
         else:
             b = 0.0 if baseline is None else float(baseline)
-        score = z - probs  # ∇_φ log q_φ(z), (R, S, D)
+        score = z - probs  # ∇_φ log q_φ(z), (R, M, D)
         estimates = ((fz - b)[..., None] * score).mean(1)
     return estimates.numpy()
 
 
 def relaxed_bernoulli_sample(logits, temperature: float, shape: tuple[int, ...] = (),
                              generator=0) -> torch.Tensor:
-    r"""Binary Concrete (two-class Gumbel-softmax) samples z̃ = σ((φ + L)/τ), L = log U − log(1 − U).
+    r"""Binary Concrete (two-class Gumbel-softmax) samples z̃ = sigm((φ + L)/τ), L = log U − log(1 − U).
 
     L is Logistic(0, 1), the difference of two Gumbel(0, 1) variables, so as τ → 0 z̃ → 1[φ + L > 0],
-    which is exactly Bernoulli(σ(φ)).  Differentiable in ``logits``; output shape ``shape + (D,)``.
+    which is exactly Bernoulli(sigm(φ)).  Differentiable in ``logits``; output shape ``shape + (D,)``.
     """
     tau = _check_temperature(temperature)
     logits = _as_tensor(logits, "logits", ndim=1)
@@ -484,9 +485,10 @@ def gumbel_softmax_gradient(f, logits, temperature: float, n_samples: int, n_rep
                             generator=0) -> np.ndarray:
     r"""R Gumbel-softmax (relaxed, reparameterised) estimates of ∇_φ E_{q_φ}[f(z)]: array (R, D).
 
-    Each estimate is ∇_φ (1/S) Σ_s f(z̃_s) with z̃_s = σ((φ + L_s)/τ), differentiated by autograd along the
-    sample path.  ``f`` must accept relaxed states in [0, 1]^D.  It is an unbiased estimate of the gradient
-    of E[f(z̃)], not of E_q[f(z)]: the bias vanishes as τ → 0 while the variance grows (roughly like 1/τ).
+    Each estimate is ∇_φ (1/M) Σ_m f(z̃_m) with z̃_m = sigm((φ + L_m)/τ), M = ``n_samples``, differentiated by
+    autograd along the sample path.  ``f`` must accept relaxed states in [0, 1]^D.  It is an unbiased estimate
+    of the gradient of E[f(z̃)], not of E_q[f(z)]: the bias vanishes as τ → 0 while the variance grows
+    (roughly like 1/τ).
     """
     logits = _check_logits(logits)
     tau = _check_temperature(temperature)

@@ -23,11 +23,18 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from helpers._validation import as_finite_array, as_generator, positive_int
-from helpers.linear_gaussian import LOG_2PI, LinearGaussian, gaussian_log_density
-from helpers.monte_carlo import log_mean_exp
+from helpers.gaussian import (
+    as_float,
+    covariance_cholesky,
+    gaussian_kl,
+    gaussian_log_density,
+    kl_to_prior,
+    mean_vector,
+)
+from helpers.linear_gaussian import LinearGaussian
+from helpers.logspace import LOG_2PI, log_mean_exp
 
 __all__ = [
     "gaussian_kl",
@@ -48,80 +55,6 @@ __all__ = [
 ]
 
 
-# ------------------------------------------------------------------ checks
-def _mean_vector(mean, name: str) -> np.ndarray:
-    mean = as_finite_array(mean, name)
-    if mean.ndim == 0 or mean.shape[-1] == 0:
-        raise ValueError(f"{name} must have shape (..., k) with k >= 1, got shape {mean.shape}")
-    return mean
-
-
-def _covariance_cholesky(cov, name: str, k: int) -> np.ndarray:
-    """Check a covariance of shape (k, k) or (..., k, k) and return its lower Cholesky factor(s)."""
-    cov = as_finite_array(cov, name)
-    if cov.ndim < 2 or cov.shape[-2:] != (k, k):
-        raise ValueError(f"{name} must have shape ({k}, {k}) or (..., {k}, {k}), got {cov.shape}")
-    scale = np.maximum(1.0, np.max(np.abs(cov), axis=(-2, -1), keepdims=True))
-    if np.any(np.abs(cov - np.swapaxes(cov, -1, -2)) > 1e-10 * scale):
-        raise ValueError(f"{name} must be symmetric")
-    try:
-        return np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        raise ValueError(f"{name} must be positive definite (its Cholesky factorisation failed)") from None
-
-
-def _solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """L^{-1} B for lower-triangular L of shape (k, k) or (..., k, k) and B of shape (..., k, m)."""
-    if chol.ndim == 2:
-        # One triangular solve for the whole batch: stack every right-hand side as a column.
-        k = chol.shape[0]
-        cols = np.moveaxis(rhs, -2, 0)
-        out = solve_triangular(chol, cols.reshape(k, -1), lower=True)
-        return np.moveaxis(out.reshape(cols.shape), 0, -2)
-    # A batch of different factors: np.linalg.solve broadcasts, and on a triangular matrix it is exact up to
-    # rounding.
-    shape = np.broadcast_shapes(chol.shape[:-2], rhs.shape[:-2])
-    return np.linalg.solve(np.broadcast_to(chol, shape + chol.shape[-2:]),
-                           np.broadcast_to(rhs, shape + rhs.shape[-2:]))
-
-
-def _as_float(value):
-    return float(value) if np.ndim(value) == 0 else value
-
-
-# --------------------------------------------------------------- Gaussians
-def gaussian_kl(mean_q, cov_q, mean_p, cov_p):
-    r"""KL( N(mean_q, cov_q) || N(mean_p, cov_p) ) in nats, for full covariances.
-
-        KL = 1/2 [ tr(S_p^{-1} S_q) + (m_p - m_q)^T S_p^{-1} (m_p - m_q) - k + log det S_p - log det S_q ]
-
-    computed with Cholesky factors: tr(S_p^{-1} S_q) = ||L_p^{-1} L_q||_F^2 and log det S = 2 sum log diag L.
-    Means have shape (..., k); covariances (k, k) or (..., k, k); all leading axes broadcast.  Returns a float
-    when there is no batch axis, else an array of the broadcast batch shape.
-    """
-    mean_q = _mean_vector(mean_q, "mean_q")
-    k = mean_q.shape[-1]
-    mean_p = _mean_vector(mean_p, "mean_p")
-    if mean_p.shape[-1] != k:
-        raise ValueError(f"mean_p must have last dimension {k} like mean_q, got shape {mean_p.shape}")
-    chol_q = _covariance_cholesky(cov_q, "cov_q", k)
-    chol_p = _covariance_cholesky(cov_p, "cov_p", k)
-
-    trace = np.sum(_solve_lower(chol_p, chol_q) ** 2, axis=(-2, -1))
-    white = _solve_lower(chol_p, (mean_p - mean_q)[..., :, None])[..., 0]
-    maha = np.sum(white**2, axis=-1)
-    log_det_p = 2.0 * np.sum(np.log(np.diagonal(chol_p, axis1=-2, axis2=-1)), axis=-1)
-    log_det_q = 2.0 * np.sum(np.log(np.diagonal(chol_q, axis1=-2, axis2=-1)), axis=-1)
-    return _as_float(0.5 * (trace + maha - k + log_det_p - log_det_q))
-
-
-def kl_to_prior(q_mean, q_cov):
-    r"""KL( N(q_mean, q_cov) || N(0, I_k) ) = 1/2 [ tr S + m^T m - k - log det S ]; shapes: gaussian_kl."""
-    q_mean = _mean_vector(q_mean, "q_mean")
-    k = q_mean.shape[-1]
-    return gaussian_kl(q_mean, q_cov, np.zeros(k), np.eye(k))
-
-
 def _check_model_x(model: LinearGaussian, x) -> np.ndarray:
     if not isinstance(model, LinearGaussian):
         raise ValueError(f"model must be a helpers LinearGaussian, got {type(model).__name__}")
@@ -134,20 +67,12 @@ def _check_model_x(model: LinearGaussian, x) -> np.ndarray:
 def expected_log_likelihood(model: LinearGaussian, x, q_mean, q_cov):
     r"""E_{q}[log p(x|z)] for q = N(q_mean, q_cov) in the linear-Gaussian model, in closed form.
 
-    With p(x|z) = N(A z + b, Sigma):  E_q[log p(x|z)] = log N(x; A m + b, Sigma) - 1/2 tr(Sigma^{-1} A S A^T),
-    the second term being ||L_Sigma^{-1} A L_S||_F^2 / 2.  x (..., d), q_mean (..., k) and q_cov (k, k) or
+    With p(x|z) = N(A z + b, Sigma):  E_q[log p(x|z)] = log N(x; A m + b, Sigma) - 1/2 tr(Sigma^{-1} A S A^T)
+    (``LinearGaussian.expected_log_likelihood``).  x (..., d), q_mean (..., k) and q_cov (k, k) or
     (..., k, k) broadcast over their leading axes.
     """
     x = _check_model_x(model, x)
-    q_mean = _mean_vector(q_mean, "q_mean")
-    k = model.latent_dim
-    if q_mean.shape[-1] != k:
-        raise ValueError(f"q_mean must have last dimension {k}, got shape {q_mean.shape}")
-    chol_q = _covariance_cholesky(q_cov, "q_cov", k)
-    chol_sigma = np.linalg.cholesky(model.Sigma)
-    fit = gaussian_log_density(x, q_mean @ model.A.T + model.b, chol_sigma)
-    spread = np.sum((solve_triangular(chol_sigma, model.A, lower=True) @ chol_q) ** 2, axis=(-2, -1))
-    return _as_float(fit - 0.5 * spread)
+    return model.expected_log_likelihood(x, q_mean, q_cov)
 
 
 def elbo_exact(model: LinearGaussian, x, q_mean, q_cov):
@@ -155,24 +80,24 @@ def elbo_exact(model: LinearGaussian, x, q_mean, q_cov):
 
     ELBO = E_q[log p(x|z)] - KL(q || p(z)).  Shapes broadcast as in :func:`expected_log_likelihood`.
     """
-    return _as_float(expected_log_likelihood(model, x, q_mean, q_cov) - kl_to_prior(q_mean, q_cov))
+    return as_float(expected_log_likelihood(model, x, q_mean, q_cov) - kl_to_prior(q_mean, q_cov))
 
 
 # ------------------------------------------------------------- Monte Carlo
 def gaussian_log_weights(model, x, q_mean, q_cov, n_samples: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    r"""Draw z_s = m + L eps_s ~ q = N(m, L L^T) (reparameterised) and return ``(z, log_w)``.
+    r"""Draw z_m = mu + L eps_m ~ q = N(mu, L L^T), m = 1..M (reparameterised), and return ``(z, log_w)``.
 
-    log w_s = log p(x, z_s) - log q(z_s), using ``model.log_joint(x, z)``; z has shape (n_samples, k) and
-    log_w shape (n_samples,).  ``x`` is one data point; ``rng`` a Generator or an integer seed (the same seed
-    gives the same eps, so an estimate moves smoothly as q changes: common random numbers).
+    log w_m = log p(x, z_m) - log q(z_m), using ``model.log_joint(x, z)``; z has shape (M, k) and log_w
+    shape (M,), M = ``n_samples``.  ``x`` is one data point; ``rng`` a Generator or an integer seed (the same
+    seed gives the same eps, so an estimate moves smoothly as q changes: common random numbers).
     """
     n_samples = positive_int(n_samples, "n_samples")
     rng = as_generator(rng)
-    q_mean = _mean_vector(q_mean, "q_mean")
+    q_mean = mean_vector(q_mean, "q_mean")
     if q_mean.ndim != 1:
         raise ValueError(f"q_mean must have shape (k,) here, got {q_mean.shape}")
     k = q_mean.shape[0]
-    chol_q = _covariance_cholesky(q_cov, "q_cov", k)
+    chol_q = covariance_cholesky(q_cov, "q_cov", k)
     if chol_q.ndim != 2:
         raise ValueError(f"q_cov must have shape ({k}, {k}) here, got {np.shape(q_cov)}")
     z = q_mean + rng.standard_normal((n_samples, k)) @ chol_q.T
@@ -181,7 +106,7 @@ def gaussian_log_weights(model, x, q_mean, q_cov, n_samples: int, rng) -> tuple[
 
 
 class MonteCarloEstimate(NamedTuple):
-    """A Monte Carlo estimate, its standard error (sample std / sqrt(n)), and the per-sample terms."""
+    """A Monte Carlo estimate, its standard error (sample standard deviation / sqrt(M)), the M per-sample terms."""
 
     value: float
     stderr: float
@@ -189,9 +114,9 @@ class MonteCarloEstimate(NamedTuple):
 
 
 def elbo_mc(model, x, q_mean, q_cov, n_samples: int, rng) -> MonteCarloEstimate:
-    r"""Reparameterised Monte Carlo ELBO: (1/n) sum_s [log p(x, z_s) - log q(z_s)], z_s ~ q.
+    r"""Reparameterised Monte Carlo ELBO: (1/M) sum_m [log p(x, z_m) - log q(z_m)], z_m ~ q, M = ``n_samples``.
 
-    Unbiased for the ELBO; the standard error uses the sample standard deviation (n >= 2).  Works for any
+    Unbiased for the ELBO; the standard error uses the sample standard deviation (M >= 2).  Works for any
     model with ``log_joint(x, z)`` (the linear-Gaussian model, ``helpers.nonconjugate.SquaredLatentModel``).
     """
     n_samples = positive_int(n_samples, "n_samples")
@@ -250,15 +175,16 @@ class QFit(NamedTuple):
 
 def fit_gaussian_q(log_joint, init_mean, init_std, *, n_steps: int = 400, lr: float = 0.05,
                    n_samples: int = 16, seed: int = 0) -> QFit:
-    r"""Maximise the reparameterised ELBO of q = N(m, L L^T) by stochastic gradient ascent (Adam).
+    r"""Maximise the reparameterised ELBO of q = N(mu, L L^T) by stochastic gradient ascent (Adam).
 
-    Each step draws eps ~ N(0, I), sets z = m + L eps and ascends (1/n) sum [log p(x, z) - log q(z)].  The
-    log q term is evaluated with the parameters detached ("sticking the landing", Roeder et al. 2017): its
-    expected gradient is unchanged, and when q equals the posterior every sample's gradient is exactly zero,
-    so the iterates settle on the posterior instead of jittering around it.  L is lower triangular with a
-    positive (exponentiated) diagonal.  The learning rate decays linearly to a tenth of ``lr``.
+    Each step draws M = ``n_samples`` eps_m ~ N(0, I), sets z_m = mu + L eps_m and ascends
+    (1/M) sum_m [log p(x, z_m) - log q(z_m)].  The log q term is evaluated with the parameters detached
+    ("sticking the landing", Roeder et al. 2017): its expected gradient is unchanged, and when q equals the
+    posterior every sample's gradient is exactly zero, so the iterates settle on the posterior instead of
+    jittering around it.  L is lower triangular with a positive (exponentiated) diagonal.  The learning rate
+    decays linearly to a tenth of ``lr``.
 
-    ``log_joint`` maps a float64 tensor z of shape (n, k) to log p(x, z) of shape (n,) (see
+    ``log_joint`` maps a float64 tensor z of shape (M, k) to log p(x, z) of shape (M,) (see
     :func:`torch_log_joint`); ``init_mean`` has shape (k,); ``init_std`` is a positive scalar or (k,).
     """
     import torch
@@ -267,7 +193,7 @@ def fit_gaussian_q(log_joint, init_mean, init_std, *, n_steps: int = 400, lr: fl
     n_samples = positive_int(n_samples, "n_samples")
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive number, got {lr!r}")
-    mean0 = _mean_vector(init_mean, "init_mean")
+    mean0 = mean_vector(init_mean, "init_mean")
     if mean0.ndim != 1:
         raise ValueError(f"init_mean must have shape (k,), got {mean0.shape}")
     k = mean0.shape[0]

@@ -11,13 +11,13 @@ p(x|z) = N(A z + b, Sigma), with e = Sigma^{-1}(x - A z - b):  grad_b log p(x|z)
 grad_A log p(x|z) = e z^T.  The exact gradient of log p(x) = log N(x; b, C), C = A A^T + Sigma, is
 grad_b = C^{-1}(x - b) and grad_A = (a a^T - C^{-1}) A with a = C^{-1}(x - b).
 
-**Variational parameters phi = (m, s) of q_phi = N(m, diag(s^2))** (s is a standard deviation).  For a
-function f, two unbiased estimators of grad_phi E_q[f(z)] from N samples:
+**Variational parameters phi = (mu, s) of q_phi = N(mu, diag(s^2))** (the arguments ``m`` and ``s``; s is a
+standard deviation).  For a function f, two unbiased estimators of grad_phi E_q[f(z)] from M samples z_m:
 
-- score function (REINFORCE):  (1/N) sum_n (f(z_n) - c) grad_phi log q(z_n),  z_n ~ q, with
-  grad_m log q = eps / s and grad_s log q = (eps^2 - 1) / s where eps = (z - m) / s, and c a baseline;
-- reparameterisation:  z = m + s * eps, eps ~ N(0, I):  grad_m = (1/N) sum_n grad f(z_n),
-  grad_s = (1/N) sum_n grad f(z_n) * eps_n.
+- score function (REINFORCE):  (1/M) sum_m (f(z_m) - c) grad_phi log q(z_m),  z_m ~ q, with
+  grad_mu log q = eps / s and grad_s log q = (eps^2 - 1) / s where eps = (z - mu) / s, and c a baseline;
+- reparameterisation:  z_m = mu + s * eps_m, eps_m ~ N(0, I):  grad_mu = (1/M) sum_m grad f(z_m),
+  grad_s = (1/M) sum_m grad f(z_m) * eps_m.
 
 Every estimator takes ``n_repeats`` = R and returns R independent estimates at once (leading axis R), so
 their variance is one ``.var(axis=0)`` away.  Shapes: ``m``, ``s`` (D,); gradients w.r.t. A (d, k), b (d,).
@@ -38,8 +38,7 @@ from helpers.monte_carlo import whitened_likelihood
 
 # Elements (repeats x samples x dimension) per torch block.  Blocks this small keep memory bounded, stay in
 # cache, and stay below torch's intra-op parallel threshold (32768 elements): for cheap elementwise work,
-# synchronising threads costs more than it saves, many times more on a busy machine (measured: 0.4 s instead
-# of 2.6 s for 2e7 elements on a loaded 2-core box).
+# synchronising threads costs more than it saves.
 _BLOCK_ELEMENTS = 1 << 15
 
 
@@ -97,7 +96,7 @@ def _evaluate(f, z: torch.Tensor) -> torch.Tensor:
 
 
 def _draw_blocks(n_samples: int, repeats: int, dim: int, rng: np.random.Generator):
-    """Yield standard-normal draws of shape (r, N, D) in blocks of repeats, as float64 tensors."""
+    """Yield standard-normal draws of shape (r, M, D) in blocks of repeats, as float64 tensors."""
     per_block = max(1, min(repeats, _BLOCK_ELEMENTS // (n_samples * dim)))
     for start in range(0, repeats, per_block):
         r = min(per_block, repeats - start)
@@ -119,7 +118,7 @@ def score_function_gradient(
 
     ``f`` maps a float64 tensor (..., D) to (...) (only its values are used).  ``baseline``: None (c = 0), a
     number c (any constant keeps the estimator unbiased because E_q[grad log q] = 0), or ``"leave_one_out"``
-    (c_n = mean of f over the other N - 1 samples, unbiased because it is independent of z_n; needs N >= 2).
+    (c_m = mean of f over the other M - 1 samples, unbiased because it is independent of z_m; needs M >= 2).
     Returns ``GaussianGradient(mean, std)`` of shape (D,), or (R, D) for ``n_repeats`` = R.
     """
     f = _check_f(f)
@@ -138,7 +137,7 @@ def score_function_gradient(
     mean_grads, std_grads = [], []
     with torch.no_grad():
         for eps in _draw_blocks(n_samples, repeats, m.shape[0], rng):
-            values = _evaluate(f, m_t + s_t * eps)  # (r, N)
+            values = _evaluate(f, m_t + s_t * eps)  # (r, M)
             if baseline == "leave_one_out":
                 values = values - (values.sum(dim=1, keepdim=True) - values) / (n_samples - 1)
             elif baseline is not None:
@@ -154,8 +153,8 @@ def reparameterisation_gradient(
 ) -> GaussianGradient:
     r"""Reparameterisation estimate of grad_{m, s} E_{N(m, diag s^2)}[f(z)] with z = m + s * eps.
 
-    ``f`` must be differentiable in torch (its gradient grad_z f comes from autograd; each f(z_n) may depend
-    only on its own z_n).  Returns ``GaussianGradient(mean, std)`` of shape (D,), or (R, D) for ``n_repeats``.
+    ``f`` must be differentiable in torch (its gradient grad_z f comes from autograd; each f(z_m) may depend
+    only on its own z_m).  Returns ``GaussianGradient(mean, std)`` of shape (D,), or (R, D) for ``n_repeats``.
     """
     f = _check_f(f)
     m, s = _check_gaussian(m, s)
@@ -169,7 +168,7 @@ def reparameterisation_gradient(
         values = _evaluate(f, z)
         if not values.requires_grad:  # f ignores z, or leaves autograd (NumPy, .detach(), integer ops)
             raise ValueError("f must be differentiable in z with torch autograd (its output has no gradient)")
-        # Summing over samples and repeats is safe: each value depends on its own z_n only.
+        # Summing over samples and repeats is safe: each value depends on its own z_m only.
         (grad_z,) = torch.autograd.grad(values.sum(), z)
         mean_grads.append(grad_z.mean(dim=1))
         std_grads.append((grad_z * eps).mean(dim=1))
@@ -189,7 +188,7 @@ def sum_of_squares_gradient_variances(m, s, baseline: float = 0.0) -> EstimatorV
         E[f eps_j^2]   = m_j^2 + 3 s_j^2 + E[F_j],
         Var[2 z_j] = 4 s_j^2   (reparameterisation).
 
-    The variance of an N-sample average is these divided by N.
+    The variance of an M-sample average is these divided by M.
     """
     m, s = _check_gaussian(m, s)
     if not np.isfinite(baseline):
@@ -220,7 +219,7 @@ def exact_log_marginal_gradient(model: LinearGaussian, x) -> ThetaGradient:
     With a = C^{-1}(x - b):  grad_b = a,  grad_A = (a a^T - C^{-1}) A  (C^{-1} applied by Cholesky solves).
     """
     x = _check_model_x(model, x)
-    chol = (model._chol_marginal, True)
+    chol = (model.chol_marginal, True)
     a = cho_solve(chol, x - model.b)
     return ThetaGradient(np.outer(a, a @ model.A) - cho_solve(chol, model.A), a)
 
@@ -231,9 +230,9 @@ def log_likelihood_gradient(model: LinearGaussian, x, z) -> ThetaGradient:
     Returns arrays of shapes (..., d, k) and (..., d).
     """
     x = _check_model_x(model, x)
-    z = model._check_z(z)
+    z = model.check_z(z)
     resid = x - model.b - z @ model.A.T  # (..., d)
-    e = cho_solve((model._chol_sigma, True), resid.reshape(-1, model.data_dim).T).T.reshape(resid.shape)
+    e = cho_solve((model.chol_sigma, True), resid.reshape(-1, model.data_dim).T).T.reshape(resid.shape)
     return ThetaGradient(e[..., :, None] * z[..., None, :], e)
 
 
@@ -244,7 +243,7 @@ def _gradient_from_moments(
 
     E[e] = Sigma^{-1}(x - b - A E z);  E[e z^T] = Sigma^{-1}((x - b) E[z]^T - A E[z z^T]).
     """
-    chol = (model._chol_sigma, True)
+    chol = (model.chol_sigma, True)
     r = x - model.b
     inner_b = r - first @ model.A.T  # (..., d)
     inner_a = r[:, None] * first[..., None, :] - model.A @ second  # (..., d, k)

@@ -17,24 +17,8 @@ import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
 
 from helpers._validation import as_finite_array, as_generator, cholesky_of, positive_int
-
-LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def gaussian_log_density(x: np.ndarray, mean: np.ndarray, chol: np.ndarray) -> np.ndarray:
-    r"""log N(x; mean, L L^T) for a lower-triangular Cholesky factor ``chol`` = L of shape (d, d).
-
-    ``x`` and ``mean`` broadcast against each other with trailing dimension d; the result has their
-    broadcast shape without the last axis.  Uses log N = -1/2 |L^{-1}(x-mean)|^2 - sum log diag L - d/2 log 2 pi.
-    """
-    diff = np.asarray(x, dtype=np.float64) - np.asarray(mean, dtype=np.float64)
-    d = chol.shape[0]
-    batch_shape = diff.shape[:-1]
-    # One triangular solve for all rows: L^{-1} (x - mean)^T.
-    white = solve_triangular(chol, diff.reshape(-1, d).T, lower=True)
-    maha = np.sum(white**2, axis=0).reshape(batch_shape)
-    half_log_det = np.sum(np.log(np.diag(chol)))
-    return -0.5 * maha - half_log_det - 0.5 * d * LOG_2PI
+from helpers.gaussian import as_float, covariance_cholesky, gaussian_log_density, kl_to_prior, mean_vector
+from helpers.logspace import LOG_2PI
 
 
 class LinearGaussian:
@@ -48,6 +32,13 @@ class LinearGaussian:
         Decoder offset, the mean of p(x).
     Sigma : array (d, d)
         Observation-noise **covariance** (symmetric positive definite).
+
+    Derived once and read by other modules (treat them as read-only): ``chol_sigma`` (lower Cholesky factor
+    of Sigma), ``chol_marginal`` (of A A^T + Sigma), ``whitened_A`` = L_Sigma^{-1} A, and
+    ``chol_posterior_precision`` (of the posterior precision I + A^T Sigma^{-1} A).
+
+    Like every model the ELBO-gap explorer shows, it answers ``log_marginal(x)``, ``log_joint(x, z)``,
+    ``best_gaussian_q(x)`` and ``elbo_terms(x, q_mean, q_cov)``.
     """
 
     def __init__(self, A, b, Sigma):
@@ -62,15 +53,15 @@ class LinearGaussian:
 
         self.A, self.b, self.Sigma = A, b, Sigma
         self.latent_dim, self.data_dim = k, d
-        self._chol_sigma = chol_sigma
+        self.chol_sigma = chol_sigma
         marginal_cov = A @ A.T + Sigma
         self._marginal_cov = 0.5 * (marginal_cov + marginal_cov.T)
-        self._chol_marginal = np.linalg.cholesky(self._marginal_cov)
+        self.chol_marginal = np.linalg.cholesky(self._marginal_cov)
         # W = L_Sigma^{-1} A, so W^T W = A^T Sigma^{-1} A without forming Sigma^{-1}.
-        self._whitened_A = solve_triangular(chol_sigma, A, lower=True)
-        precision = np.eye(k) + self._whitened_A.T @ self._whitened_A
-        self._chol_post_precision = np.linalg.cholesky(precision)
-        post_cov = cho_solve((self._chol_post_precision, True), np.eye(k))
+        self.whitened_A = solve_triangular(chol_sigma, A, lower=True)
+        precision = np.eye(k) + self.whitened_A.T @ self.whitened_A
+        self.chol_posterior_precision = np.linalg.cholesky(precision)
+        post_cov = cho_solve((self.chol_posterior_precision, True), np.eye(k))
         self._posterior_cov = 0.5 * (post_cov + post_cov.T)
 
     def __repr__(self) -> str:
@@ -85,7 +76,8 @@ class LinearGaussian:
             )
         return x
 
-    def _check_z(self, z, name: str = "z") -> np.ndarray:
+    def check_z(self, z, name: str = "z") -> np.ndarray:
+        """``z`` as a finite float array of shape (..., k); a ValueError naming ``name`` otherwise."""
         z = as_finite_array(z, name)
         if z.ndim == 0 or z.shape[-1] != self.latent_dim:
             raise ValueError(f"{name} must have last dimension {self.latent_dim}, got shape {z.shape}")
@@ -97,7 +89,7 @@ class LinearGaussian:
         n = positive_int(n, "n")
         rng = as_generator(rng)
         z = rng.standard_normal((n, self.latent_dim))
-        noise = rng.standard_normal((n, self.data_dim)) @ self._chol_sigma.T
+        noise = rng.standard_normal((n, self.data_dim)) @ self.chol_sigma.T
         return z, z @ self.A.T + self.b + noise
 
     # ------------------------------------------------------------ closed forms
@@ -108,7 +100,7 @@ class LinearGaussian:
     def log_marginal(self, x) -> np.ndarray | float:
         """log p(x) for x of shape (d,) (a float) or (n, d) (an array of n values)."""
         x = self._check_x(x)
-        out = gaussian_log_density(x, self.b, self._chol_marginal)
+        out = gaussian_log_density(x, self.b, self.chol_marginal)
         return float(out) if x.ndim == 1 else out
 
     def posterior(self, x) -> tuple[np.ndarray, np.ndarray]:
@@ -118,9 +110,9 @@ class LinearGaussian:
         S = (I + A^T Sigma^{-1} A)^{-1} does not depend on x and always has shape (k, k).
         """
         x = self._check_x(x)
-        white_resid = solve_triangular(self._chol_sigma, (x - self.b).reshape(-1, self.data_dim).T, lower=True)
-        rhs = self._whitened_A.T @ white_resid  # A^T Sigma^{-1} (x - b), shape (k, n)
-        mean = cho_solve((self._chol_post_precision, True), rhs).T
+        white_resid = solve_triangular(self.chol_sigma, (x - self.b).reshape(-1, self.data_dim).T, lower=True)
+        rhs = self.whitened_A.T @ white_resid  # A^T Sigma^{-1} (x - b), shape (k, n)
+        mean = cho_solve((self.chol_posterior_precision, True), rhs).T
         return (mean[0] if x.ndim == 1 else mean), self._posterior_cov.copy()
 
     def log_posterior(self, z, x) -> np.ndarray:
@@ -128,7 +120,7 @@ class LinearGaussian:
         x = self._check_x(x)
         if x.ndim != 1:
             raise ValueError(f"x must have shape ({self.data_dim},) here, got {x.shape}")
-        z = self._check_z(z)
+        z = self.check_z(z)
         mean, _ = self.posterior(x)
         chol = np.linalg.cholesky(self._posterior_cov)
         return gaussian_log_density(z, mean, chol)
@@ -136,7 +128,7 @@ class LinearGaussian:
     # ------------------------------------------------------------- densities
     def log_prior(self, z) -> np.ndarray:
         """log p(z) = log N(z; 0, I) for z of shape (..., k)."""
-        z = self._check_z(z)
+        z = self.check_z(z)
         return -0.5 * np.sum(z**2, axis=-1) - 0.5 * self.latent_dim * LOG_2PI
 
     def log_likelihood(self, x, z) -> np.ndarray:
@@ -144,12 +136,40 @@ class LinearGaussian:
         x = as_finite_array(x, "x")
         if x.ndim == 0 or x.shape[-1] != self.data_dim:
             raise ValueError(f"x must have last dimension {self.data_dim}, got shape {x.shape}")
-        z = self._check_z(z)
-        return gaussian_log_density(x, z @ self.A.T + self.b, self._chol_sigma)
+        z = self.check_z(z)
+        return gaussian_log_density(x, z @ self.A.T + self.b, self.chol_sigma)
 
     def log_joint(self, x, z) -> np.ndarray:
         """log p(x, z) = log p(x|z) + log p(z), broadcasting like :meth:`log_likelihood`."""
         return self.log_likelihood(x, z) + self.log_prior(z)
+
+    # ------------------------------------------------------- a Gaussian q(z) = N(m, S)
+    def expected_log_likelihood(self, x, q_mean, q_cov):
+        r"""E_q[log p(x|z)] for q = N(q_mean, q_cov), in closed form (nats).
+
+        E_q[log p(x|z)] = log N(x; A m + b, Sigma) - 1/2 tr(Sigma^{-1} A S A^T), the second term being
+        ||L_Sigma^{-1} A L_S||_F^2 / 2.  x (..., d), q_mean (..., k) and q_cov (k, k) or (..., k, k) broadcast
+        over their leading axes.  Returns a float when nothing is batched.
+        """
+        x = as_finite_array(x, "x")
+        if x.ndim == 0 or x.shape[-1] != self.data_dim:
+            raise ValueError(f"x must have shape (..., {self.data_dim}), got {x.shape}")
+        q_mean = mean_vector(q_mean, "q_mean")
+        if q_mean.shape[-1] != self.latent_dim:
+            raise ValueError(f"q_mean must have last dimension {self.latent_dim}, got shape {q_mean.shape}")
+        chol_q = covariance_cholesky(q_cov, "q_cov", self.latent_dim)
+        fit = gaussian_log_density(x, q_mean @ self.A.T + self.b, self.chol_sigma)
+        spread = np.sum((self.whitened_A @ chol_q) ** 2, axis=(-2, -1))
+        return as_float(fit - 0.5 * spread)
+
+    def elbo_terms(self, x, q_mean, q_cov) -> tuple[float, float]:
+        """The ELBO's two terms for one x and q = N(q_mean, q_cov): ``(E_q[log p(x|z)], KL(q || p(z)))``."""
+        return self.expected_log_likelihood(x, q_mean, q_cov), kl_to_prior(q_mean, q_cov)
+
+    def best_gaussian_q(self, x) -> tuple[np.ndarray, np.ndarray, float]:
+        """The Gaussian q with the largest ELBO for one x, ``(mean, cov, gap)``: the exact posterior, gap 0."""
+        mean, cov = self.posterior(x)
+        return mean, cov, 0.0
 
 
 def random_model(latent_dim: int, data_dim: int, rng, noise_std: float = 0.5) -> LinearGaussian:

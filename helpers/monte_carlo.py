@@ -1,8 +1,6 @@
 r"""Monte Carlo estimators of the marginal likelihood, computed in log space.
 
-Densities of high-dimensional data are astronomically small (log p(x) of -1e4 is ordinary), so every
-average of likelihoods is taken as log (1/M) sum_m exp(a_m), shifted by max_m a_m before
-exponentiating.
+Every average of likelihoods is taken in log space (``log_mean_exp``, from ``helpers.logspace``).
 
 Estimators of p(x) = \int p(x|z) p(z) dz for one data point x (samples are indexed by m, data points
 by i; the source derivation reuses i for both):
@@ -25,46 +23,11 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from helpers._validation import as_finite_array, as_generator, cholesky_of, positive_int
-from helpers.linear_gaussian import LOG_2PI, LinearGaussian
+from helpers.linear_gaussian import LinearGaussian
+from helpers.logspace import LOG_2PI, checked_log_values, log_mean_exp, log_mean_exp_unchecked
 
 # Latent draws per chunk (over all repeats): about 5 MB per buffer at k = 10, and fast in cache.
 DEFAULT_CHUNK = 1 << 16
-
-
-def log_mean_exp(a, axis: int = -1) -> np.ndarray | float:
-    r"""log( (1/M) sum_m exp(a_m) ) along ``axis``, stable for entries such as -1e4 or +1e4.
-
-    Computed as c + log mean exp(a - c) with c the maximum along the axis, so the largest term is
-    exp(0) = 1 and nothing overflows or underflows to log(0).  ``-inf`` entries (zero weights) are
-    allowed; ``nan`` and ``+inf`` are not.  Returns a float for 1-D input, else an array with
-    ``axis`` removed.
-    """
-    return _log_mean_exp(_checked_log_values(a, axis, "a"), axis)
-
-
-def _checked_log_values(values, axis: int, name: str) -> np.ndarray:
-    """``values`` as a float64 array with at least one entry along ``axis`` and no NaN or +inf."""
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have at least one dimension")
-    if not (-arr.ndim <= axis < arr.ndim):
-        raise ValueError(
-            f"axis must be in [-{arr.ndim}, {arr.ndim - 1}] for {name} of shape {arr.shape}, got {axis}"
-        )
-    if arr.shape[axis] == 0:
-        raise ValueError(f"{name} must have at least one entry along axis")
-    if np.any(np.isnan(arr)) or np.any(arr == np.inf):
-        raise ValueError(f"{name} must not contain NaN or +inf")
-    return arr
-
-
-def _log_mean_exp(arr: np.ndarray, axis: int):
-    shift = np.max(arr, axis=axis, keepdims=True)
-    # A slice that is all -inf has mean weight 0: keep it at -inf without warnings.
-    shift = np.where(np.isfinite(shift), shift, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.mean(np.exp(arr - shift), axis=axis)) + np.squeeze(shift, axis=axis)
-    return float(out) if out.ndim == 0 else out
 
 
 def effective_sample_size(log_w, axis: int = -1) -> np.ndarray | float:
@@ -74,11 +37,11 @@ def effective_sample_size(log_w, axis: int = -1) -> np.ndarray | float:
     are fine.  It lies in [1, M]: M for equal weights, 1 when one weight dominates.  A slice whose weights
     are all zero (all -inf) has ESS 0.  Returns a float for 1-D input, else an array with ``axis`` removed.
     """
-    arr = _checked_log_values(log_w, axis, "log_w")
+    arr = checked_log_values(log_w, axis, "log_w")
     n = arr.shape[axis]
     # log mean exp(a) + log M is logsumexp(a).
-    lse1 = _log_mean_exp(arr, axis) + np.log(n)
-    lse2 = _log_mean_exp(2.0 * arr, axis) + np.log(n)
+    lse1 = log_mean_exp_unchecked(arr, axis) + np.log(n)
+    lse2 = log_mean_exp_unchecked(2.0 * arr, axis) + np.log(n)
     return _ess_from_logsumexps(lse1, lse2)
 
 
@@ -135,13 +98,13 @@ def whitened_likelihood(model: LinearGaussian, x: np.ndarray) -> tuple[np.ndarra
     (min(d, k), k), c is (min(d, k),); evaluating log p(x|z) then costs one small matmul per batch of z.
     """
     x = _check_lg(model, x)
-    white_resid = solve_triangular(model._chol_sigma, x - model.b, lower=True)
-    q, r_mat = np.linalg.qr(model._whitened_A, mode="reduced")
+    white_resid = solve_triangular(model.chol_sigma, x - model.b, lower=True)
+    q, r_mat = np.linalg.qr(model.whitened_A, mode="reduced")
     c = q.T @ white_resid
     perp = white_resid - q @ c
     const = (
         -0.5 * float(perp @ perp)
-        - float(np.sum(np.log(np.diag(model._chol_sigma))))
+        - float(np.sum(np.log(np.diag(model.chol_sigma))))
         - 0.5 * model.data_dim * LOG_2PI
     )
     return r_mat, c, const
@@ -297,7 +260,7 @@ def posterior_prior_kl(model: LinearGaussian, x) -> float:
     """
     x = _check_lg(model, x)
     mean, cov = model.posterior(x)
-    log_det_cov = -2.0 * float(np.sum(np.log(np.diag(model._chol_post_precision))))
+    log_det_cov = -2.0 * float(np.sum(np.log(np.diag(model.chol_posterior_precision))))
     return 0.5 * (float(np.trace(cov)) + float(mean @ mean) - model.latent_dim - log_det_cov)
 
 
@@ -311,7 +274,7 @@ def log_chi_square_plus_one(model: LinearGaussian, x) -> float:
     """
     x = _check_lg(model, x)
     half_noise = LinearGaussian(model.A, model.b, 0.5 * model.Sigma)
-    log_det_sigma = 2.0 * float(np.sum(np.log(np.diag(model._chol_sigma))))
+    log_det_sigma = 2.0 * float(np.sum(np.log(np.diag(model.chol_sigma))))
     log_second_moment = (
         -0.5 * model.data_dim * np.log(4.0 * np.pi) - 0.5 * log_det_sigma + half_noise.log_marginal(x)
     )

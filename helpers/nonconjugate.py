@@ -11,7 +11,9 @@ quadrature accuracy.  A Gaussian q can cover at most one mode well: the best one
 (about log 2 when the modes are well separated).
 
 Shapes follow ``helpers.linear_gaussian``: x has shape (..., 1) and z shape (..., 1) in ``log_joint``; the
-q-level functions take scalars or arrays for q_mean and q_std (a standard deviation) that broadcast.
+q-level functions take scalars or arrays for q_mean and q_std (a standard deviation) that broadcast, so a whole
+grid of q is scored at once.  ``elbo_terms`` and ``best_gaussian_q`` give q by its mean and covariance, as
+``LinearGaussian`` does: the interface of every model the ELBO-gap explorer shows.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import numpy as np
 from scipy.optimize import minimize
 
 from helpers._validation import as_finite_array, as_generator, positive_int
-from helpers.elbo import kl_to_prior
-from helpers.linear_gaussian import LOG_2PI
+from helpers.gaussian import kl_to_prior
+from helpers.logspace import LOG_2PI
 from helpers.quadrature import grid_log_marginal
 
 __all__ = ["SquaredLatentModel"]
@@ -149,14 +151,10 @@ class SquaredLatentModel:
         out = self._log_lik(xs[0], z) @ _GH_WEIGHTS
         return float(out) if out.ndim == 0 else out
 
-    def kl_to_prior(self, q_mean, q_std):
-        """KL(N(m, s^2) || N(0, 1)) in closed form (``helpers.elbo.kl_to_prior``), broadcasting m and s."""
-        m, s = self._q_args(q_mean, q_std)
-        return kl_to_prior(m[..., None], (s**2)[..., None, None])
-
     def elbo(self, x, q_mean, q_std):
-        """ELBO = E_q[log p(x|z)] - KL(q || p(z)) for q = N(m, s^2) (s a standard deviation)."""
-        return self.expected_log_likelihood(x, q_mean, q_std) - self.kl_to_prior(q_mean, q_std)
+        """ELBO = E_q[log p(x|z)] - KL(q || p(z)) for q = N(m, s^2) (s a standard deviation); m, s broadcast."""
+        m, s = self._q_args(q_mean, q_std)
+        return self.expected_log_likelihood(x, m, s) - kl_to_prior(m[..., None], (s**2)[..., None, None])
 
     def gap(self, x, q_mean, q_std, log_px: float | None = None):
         """KL(q || p(z|x)) = log p(x) - ELBO; pass a precomputed ``log_px`` to skip the grid."""
@@ -181,3 +179,28 @@ class SquaredLatentModel:
                        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})
         mean, std = abs(float(res.x[0])), float(np.exp(res.x[1]))
         return mean, std, float(log_px - self.elbo(x, mean, std))
+
+    # ------------------------------------------- the interface the ELBO-gap explorer asks of a model
+    @staticmethod
+    def _q_std_of(q_mean, q_cov) -> tuple[float, float]:
+        """(m, s) of a one-dimensional q given as a mean (1,) and a covariance (1, 1)."""
+        q_mean = np.reshape(as_finite_array(q_mean, "q_mean"), -1)
+        q_cov = as_finite_array(q_cov, "q_cov")
+        if q_mean.shape != (1,) or q_cov.shape != (1, 1):
+            raise ValueError(f"q_mean must have shape (1,) and q_cov (1, 1), got {q_mean.shape} and {q_cov.shape}")
+        if not q_cov[0, 0] > 0:
+            raise ValueError(f"q_cov must be a positive variance, got {q_cov[0, 0]!r}")
+        return float(q_mean[0]), float(np.sqrt(q_cov[0, 0]))
+
+    def elbo_terms(self, x, q_mean, q_cov) -> tuple[float, float]:
+        """The ELBO's two terms for one x and q = N(q_mean, q_cov): ``(E_q[log p(x|z)], KL(q || p(z)))``.
+
+        The same q as the methods above, given by its covariance (1, 1) like ``LinearGaussian.elbo_terms``.
+        """
+        m, s = self._q_std_of(q_mean, q_cov)
+        return self.expected_log_likelihood(x, m, s), kl_to_prior(np.array([m]), np.array([[s * s]]))
+
+    def best_gaussian_q(self, x) -> tuple[np.ndarray, np.ndarray, float]:
+        """:meth:`best_gaussian` as ``(mean (1,), cov (1, 1), gap)``, the form ``LinearGaussian`` returns."""
+        mean, std, gap = self.best_gaussian(x)
+        return np.array([mean]), np.array([[std**2]]), gap

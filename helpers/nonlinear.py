@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers._validation import as_finite_array, as_generator, positive_int
-from helpers.linear_gaussian import LOG_2PI
+from helpers.logspace import LOG_2PI
 
 
 class TanhDecoderModel:

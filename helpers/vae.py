@@ -1,6 +1,6 @@
 r"""A variational autoencoder for binary images, and the three numbers that judge it.
 
-Model (theta):  p(z) = N(0, I_k),   p_theta(x|z) = prod_d Bernoulli(x_d; sigmoid(l_d(z))),
+Model (theta):  p(z) = N(0, I_k),   p_theta(x|z) = prod_d Bernoulli(x_d; sigm(l_d(z))),
 where the logits l(z) come from an MLP *decoder*.  Approximate posterior (phi): one MLP *encoder*
 for every image (amortisation) gives q_phi(z|x) = N(mu_phi(x), diag(exp(v_phi(x)))): ``v`` is the
 **log-variance**, so the standard deviation is exp(v / 2).
@@ -14,7 +14,8 @@ Per image, in nats (natural logs), with z = mu + exp(v/2) * eps, eps ~ N(0, I) (
 with E[ELBO estimate] <= E[IWAE_K] <= E[IWAE_{K+1}] <= log p(x).  The KL to the prior is in closed form,
 KL = 1/2 sum_j (exp(v_j) + mu_j^2 - 1 - v_j); the reconstruction term is a Monte Carlo average.
 Bernoulli log-likelihoods are computed from logits, log p(x|z) = sum_d x_d l_d - softplus(l_d), never
-as log(sigmoid) (which underflows), and every average of weights goes through ``logsumexp``.
+as log(sigm(l)) (which underflows; sigm is the logistic function, sigma is kept for standard deviations),
+and every average of weights goes through ``logsumexp``.
 
 Tensors are float32 for speed; bounds are returned as float64 NumPy arrays of shape (n,).
 """
@@ -36,7 +37,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from helpers._validation import positive_int
-from helpers.monte_carlo import log_mean_exp
+from helpers.logspace import LOG_2PI, log_mean_exp
 from helpers.quadrature import grid_log_marginal, latent_grid
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "DIGITS_RECIPES",
     "TrainingHistory",
     "train",
+    "training_threads",
+    "PARALLEL_WORK_PER_STEP",
     "elbo",
     "gaussian_elbo",
     "iwae_log_weights",
@@ -55,11 +58,11 @@ __all__ = [
     "grid_posterior_kl",
     "grid_posterior_mode",
     "fit_gaussian_q",
+    "kl_to_prior_logvar",
     "save",
     "load",
 ]
 
-LOG_2PI = math.log(2.0 * math.pi)
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus, "silu": nn.SiLU}
 # Decoder activations per chunk (samples x images x widest layer) kept below this many floats (~64 MB).
 _CHUNK_FLOATS = 1 << 24
@@ -75,7 +78,7 @@ def _mlp(sizes: list[int], activation: str) -> nn.Sequential:
 
 
 class VAE(nn.Module):
-    r"""MLP encoder q_phi(z|x) = N(mu, diag exp(v)) and MLP decoder p_theta(x|z) = Bernoulli(sigmoid(l(z))).
+    r"""MLP encoder q_phi(z|x) = N(mu, diag exp(v)) and MLP decoder p_theta(x|z) = Bernoulli(sigm(l(z))).
 
     ``hidden_dims`` are the encoder's hidden widths, data_dim -> h_1 -> ... -> 2k; the decoder mirrors
     them, k -> ... -> h_1 -> data_dim.  ``encode(x)`` returns ``(mu, v)`` of shape (n, k) each (v the
@@ -113,7 +116,7 @@ class VAE(nn.Module):
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """log p_theta(x|z) = sum_d x_d l_d - softplus(l_d); x (n, d) broadcasts against z (..., n, k)."""
         logits = self.decode(z)
-        # One fused kernel for -(x l - softplus(l)); about 30% faster than writing it out.
+        # One fused kernel for -(x l - softplus(l)), instead of several elementwise passes.
         return -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=-1)
 
     def forward(self, x: torch.Tensor, eps: torch.Tensor | None = None) -> torch.Tensor:
@@ -122,11 +125,15 @@ class VAE(nn.Module):
         if eps is None:
             eps = torch.randn_like(mean)
         z = mean + torch.exp(0.5 * logvar) * eps
-        return self.log_likelihood(x, z) - _kl_to_prior(mean, logvar)
+        return self.log_likelihood(x, z) - kl_to_prior_logvar(mean, logvar)
 
 
-def _kl_to_prior(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mean, diag exp(logvar)) || N(0, I)) in closed form, summed over the last axis."""
+def kl_to_prior_logvar(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, diag exp(logvar)) || N(0, I)) = 1/2 sum_j (exp(v_j) + mean_j^2 - 1 - v_j), over the last axis.
+
+    The KL to the prior of the PyTorch layer, whose q is parameterised by a log-variance v; the NumPy layer's
+    ``helpers.gaussian.kl_to_prior(q_mean, q_cov)`` takes a covariance.
+    """
     return 0.5 * torch.sum(torch.exp(logvar) + mean**2 - 1.0 - logvar, dim=-1)
 
 
@@ -194,9 +201,24 @@ def _progress_enabled(progress: bool) -> bool:
     return bool(progress) and flag not in {"1", "true", "yes", "on"}
 
 
+#: Multiply-adds per training step (batch size x weights) from which a second intra-op thread pays off: below
+#: it a step is many small operations and handing them between threads costs more than it saves.  The digits
+#: VAE of notebook 05 (about 6.5e6) is far below, the 784-200-200-50 MNIST VAE at batch 100 (4.2e7) above;
+#: ``tests/benchmarks/vae_training_speed.py --threads`` times both sizes at 1 and 2 threads.
+PARALLEL_WORK_PER_STEP = 2e7
+
+
+def training_threads(model: VAE, batch_size: int) -> int:
+    """The intra-op thread count ``train`` uses by default: 1 for small steps, else torch's current count."""
+    weights = sum(layer.weight.numel() for layer in model.modules() if isinstance(layer, nn.Linear))
+    if positive_int(batch_size, "batch_size") * weights < PARALLEL_WORK_PER_STEP:
+        return 1
+    return torch.get_num_threads()
+
+
 def train(model: VAE, x_train, *, epochs: int, batch_size: int, lr: float, seed: int, x_valid=None,
           progress: bool = True, lr_final: float | None = None,
-          num_threads: int | None = 1) -> TrainingHistory:
+          num_threads: int | str | None = "auto") -> TrainingHistory:
     r"""Maximise the reparameterised ELBO with Adam; returns the per-epoch ``TrainingHistory``.
 
     Each step draws a minibatch (a slice of a seeded permutation of the rows: for data this small,
@@ -205,16 +227,17 @@ def train(model: VAE, x_train, *, epochs: int, batch_size: int, lr: float, seed:
     the run.  Runs on the model's device.  The same model state, data and ``seed`` give the same history.
     A tqdm bar shows the running ELBO unless ``progress=False`` or the environment sets ``TQDM_DISABLE=1``.
 
-    ``num_threads`` (default 1) is torch's intra-op thread count during training, restored afterwards
-    (``None`` leaves it alone).  A minibatch step of these small models is many tiny operations: on 2 cores
-    a second thread gained nothing, and on a busy machine it made every step wait for the busy core (one
-    measurement: 13 times slower).  The result does not depend on it.
+    ``num_threads`` is torch's intra-op thread count during training, restored afterwards: ``"auto"`` (the
+    default) chooses by the work per step (``training_threads``: one thread for small models, whose steps are
+    many tiny operations, torch's own count for large ones), an integer sets it, ``None`` leaves it alone.
     """
     from tqdm.auto import tqdm
 
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
-    if num_threads is not None:
+    if num_threads == "auto":
+        num_threads = training_threads(model, batch_size)
+    elif num_threads is not None:
         num_threads = positive_int(num_threads, "num_threads")
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
@@ -228,7 +251,7 @@ def train(model: VAE, x_train, *, epochs: int, batch_size: int, lr: float, seed:
     gen = _generator(seed, device)
     n = data.shape[0]
     steps_per_epoch = math.ceil(n / batch_size)
-    # The fused kernel updates every parameter in one pass: about 20% faster on these small CPU models.
+    # The fused kernel updates every parameter in one pass instead of a loop of small per-tensor operations.
     optimiser = torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda") or None)
     scheduler = None
     if lr_final is not None:
@@ -343,7 +366,7 @@ def gaussian_elbo(model: VAE, x, mean, logvar, *, n_samples: int = 1000, seed: i
     for _, size in _sample_chunks(model, x.shape[0], n_samples):
         eps = torch.randn(size, *mean.shape, generator=gen, device=x.device)
         recon += model.log_likelihood(x, mean + std * eps).double().sum(dim=0)
-    return (recon / n_samples - _kl_to_prior(mean, logvar).double()).cpu().numpy()
+    return (recon / n_samples - kl_to_prior_logvar(mean, logvar).double()).cpu().numpy()
 
 
 def elbo(model: VAE, x, *, n_samples: int = 1000, seed: int = 0) -> np.ndarray:
@@ -357,9 +380,9 @@ def elbo(model: VAE, x, *, n_samples: int = 1000, seed: int = 0) -> np.ndarray:
 
 @torch.no_grad()
 def iwae_log_weights(model: VAE, x, k: int, *, seed: int = 0) -> np.ndarray:
-    r"""log w_k = log p_theta(x, z_k) - log q_phi(z_k|x) for k draws z_k ~ q_phi(z|x): shape (n, k), float64.
+    r"""log w_k = log p_theta(x, z_k) - log q_phi(z_k|x) for K = ``k`` draws z_k ~ q_phi(z|x): shape (n, K), float64.
 
-    Draws are made ``k`` at a time in chunks that fit in memory, so k = 5000 on hundreds of images is fine.
+    Draws are made in chunks that fit in memory, so K = 5000 on hundreds of images is fine.
     """
     model.eval()
     x = _as_data(model, x)
@@ -380,7 +403,7 @@ def iwae_log_weights(model: VAE, x, k: int, *, seed: int = 0) -> np.ndarray:
 def iwae_log_likelihood(model: VAE, x, k: int, *, seed: int = 0) -> np.ndarray:
     r"""IWAE_K(x) = log mean_k w_k per image, shape (n,), in nats.
 
-    A lower bound on log p(x) (in expectation) that tightens as k grows.
+    A lower bound on log p(x) (in expectation) that tightens as K = ``k`` grows.
     """
     log_w = iwae_log_weights(model, x, k, seed=seed)
     return log_mean_exp(log_w)
@@ -523,7 +546,7 @@ def fit_gaussian_q(model: VAE, x, *, steps: int = 300, lr: float = 0.05, n_sampl
         for _ in range(steps):
             eps = torch.randn(n_samples, *mean.shape, generator=gen, device=data.device)
             z = mean + torch.exp(0.5 * logvar) * eps
-            value = model.log_likelihood(data, z).mean(dim=0) - _kl_to_prior(mean, logvar)
+            value = model.log_likelihood(data, z).mean(dim=0) - kl_to_prior_logvar(mean, logvar)
             optimiser.zero_grad(set_to_none=True)
             (-value.sum()).backward()
             optimiser.step()

@@ -165,7 +165,7 @@ def test_elbo_is_a_lower_bound_tight_only_at_the_posterior(seed, shift, scale):
     delta = np.full(k, shift)
     expected = 0.5 * (k * scale - k - k * np.log(scale) + delta @ np.linalg.solve(post_cov, delta))
     assert gap == pytest.approx(expected, rel=1e-8, abs=1e-10)
-    if shift != 0.0 or scale != 1.0:
+    if expected > 1e-9:  # strictly positive wherever the true gap is resolvable next to log p(x) in float64
         assert gap > 0.0
 
 

@@ -52,7 +52,7 @@ def test_model_pieces_match_torch_distributions():
     mean, logvar = model.encode(x)
     q = Normal(mean, torch.exp(0.5 * logvar))
     kl = kl_divergence(q, Normal(torch.zeros_like(mean), torch.ones_like(mean))).sum(-1)
-    torch.testing.assert_close(V._kl_to_prior(mean, logvar), kl)
+    torch.testing.assert_close(V.kl_to_prior_logvar(mean, logvar), kl)
 
 
 def test_elbo_equals_the_monte_carlo_average_it_defines():
@@ -362,3 +362,25 @@ def test_progress_bar_follows_the_flag_and_tqdm_disable(monkeypatch, capsys, pro
     assert seen == [not shown] and history.epochs == 2
     err = capsys.readouterr().err
     assert ("train ELBO" in err) == shown  # the bar (on stderr in a terminal) shows the running ELBO
+
+
+def test_training_threads_follow_the_work_per_step():
+    """One thread for the digits recipes, torch's own count at MNIST size; "auto" is restored like any count."""
+    recipe = V.DIGITS_RECIPES[8]
+    digits = recipe.build()
+    weights = sum(p.numel() for name, p in digits.named_parameters() if name.endswith("weight"))
+    assert recipe.batch_size * weights < V.PARALLEL_WORK_PER_STEP
+    assert V.training_threads(digits, recipe.batch_size) == 1
+    mnist = V.VAE(784, 50, (200, 200))
+    assert 100 * (784 * 200 + 200 * 200 + 200 * 100 + 50 * 200 + 200 * 200 + 200 * 784) > V.PARALLEL_WORK_PER_STEP
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert V.training_threads(mnist, 100) == 2 and V.training_threads(digits, recipe.batch_size) == 1
+        V.train(_tiny(), _binary(20, 6), epochs=1, batch_size=10, lr=1e-2, seed=0, progress=False)  # "auto"
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ValueError, match="num_threads"):
+        V.train(_tiny(), _binary(20, 6), epochs=1, batch_size=10, lr=1e-2, seed=0, progress=False,
+                num_threads="many")

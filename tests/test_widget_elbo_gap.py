@@ -16,7 +16,8 @@ from scipy import integrate, stats
 
 from helpers.elbo import gaussian_kl
 from helpers.linear_gaussian import LinearGaussian
-from helpers.widgets import CORR_RANGE, LOG_STD_RANGE, MEAN_RANGE, MODEL_NAMES, ElboGapExplorer
+from helpers.nonconjugate import SquaredLatentModel
+from helpers.widgets import CORR_RANGE, LOG_STD_RANGE, MEAN_RANGE, MODEL_NAMES, Choice, ElboGapExplorer
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -218,3 +219,69 @@ def test_switching_models_keeps_a_valid_data_point(explorer):
     explorer.model_toggle.value = MODEL_NAMES[1]
     assert not explorer.corr_slider.disabled and explorer.mean_sliders[1].layout.display is None
     assert explorer.q_cov.shape == (2, 2)
+
+
+def test_bars_start_at_zero_and_the_gap_bracket_joins_their_ends(explorer):
+    """Issue 11 item 8: log p(x) and the ELBO are separate bars from zero; the gap is a bracket between their
+    ends, so the longer bar on the negative axis is the smaller number."""
+    select(explorer, 0, 0)
+    explorer.reset_button.click()
+    explorer.mean_sliders[0].value = 1.0
+    nums = explorer.numbers
+    assert nums["log_px"] < 0 and nums["elbo"] < nums["log_px"]
+    for key, value in (("log_px", nums["log_px"]), ("elbo", nums["elbo"])):
+        bar = explorer._bars[key]
+        assert bar.get_x() == 0.0 and bar.get_width() == pytest.approx(value)
+    xs = np.asarray(explorer._gap_bracket.get_xdata(), dtype=float)
+    assert np.nanmin(xs) == pytest.approx(nums["elbo"]) and np.nanmax(xs) == pytest.approx(nums["log_px"])
+    assert np.nanmax(xs) - np.nanmin(xs) == pytest.approx(explorer.gap)
+
+
+def test_two_dimensional_posterior_contours_are_its_one_and_two_sd_ellipses(explorer):
+    """The k = 2 picture contours the model's log_joint on a grid; for the Gaussian posterior those contours must
+    lie at Mahalanobis radius 1 and 2 from the exact posterior mean (computed here from A, b, Sigma by hand)."""
+    select(explorer, 1, 2)
+    model, x = explorer.model, explorer.x
+    cov_xx = model.A @ model.A.T + model.Sigma
+    gain = np.linalg.solve(cov_xx, model.A).T
+    post_mean, post_cov = gain @ (x - model.b), np.eye(2) - gain @ model.A
+    precision = np.linalg.inv(post_cov)
+    radii = []
+    for path in explorer._post_contours.get_paths():
+        for polygon in path.to_polygons():
+            d = polygon - post_mean
+            radii.append(np.sqrt(np.einsum("ni,ij,nj->n", d, precision, d)))
+    radii = np.concatenate(radii)
+    near_one, near_two = radii[radii < 1.5], radii[radii >= 1.5]
+    assert near_one.size > 20 and near_two.size > 20
+    np.testing.assert_allclose(near_one, 1.0, atol=0.02)
+    np.testing.assert_allclose(near_two, 2.0, atol=0.02)
+
+
+class _ShiftedSquare(SquaredLatentModel):
+    """A model the explorer does not know: x ~ N(z^2 + 1, sigma^2), through the same four methods."""
+
+    def log_joint(self, x, z):
+        return super().log_joint(np.asarray(x) - 1.0, z)
+
+    def log_marginal(self, x):
+        return super().log_marginal(np.asarray(x) - 1.0)
+
+    def best_gaussian_q(self, x):
+        return super().best_gaussian_q(np.asarray(x) - 1.0)
+
+    def elbo_terms(self, x, q_mean, q_cov):
+        return super().elbo_terms(np.asarray(x) - 1.0, q_mean, q_cov)
+
+
+def test_a_new_model_is_one_more_choice():
+    choice = Choice("shifted", _ShiftedSquare(noise_std=0.5), np.array([[0.0], [4.0]]), "quadrature")
+    ex = ElboGapExplorer(choices=[choice])
+    assert ex.latent_dim == 1 and ex.snap_button.description == "snap to best Gaussian q"
+    ex.x_index.value = 1  # x = 4: the squared model's x = 3, two separated modes
+    ex.snap_button.click()
+    assert ex.gap == pytest.approx(np.log(2), abs=0.02)
+    assert ex.log_px == pytest.approx(SquaredLatentModel(noise_std=0.5).log_marginal(3.0), abs=1e-12)
+    with pytest.raises(ValueError, match="choices"):
+        ElboGapExplorer(choices=[Choice("k = 3", LinearGaussian(np.ones((3, 3)), np.zeros(3), np.eye(3)),
+                                        np.zeros((1, 3)), "exact")])

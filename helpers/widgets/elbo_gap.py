@@ -7,41 +7,42 @@ a curious reader) can drive it without a browser::
     ex.mean_sliders[0].value = 1.0     # the figure and the numbers are redrawn at once
     ex.gap, ex.elbo, ex.log_px         # the current numbers (nats); ex.numbers has them all
 
-Three models: the linear-Gaussian model with k = 1 and k = 2 latent dimensions (exact posterior, so
-"snap to posterior" closes the gap exactly) and the non-conjugate ``SquaredLatentModel`` (x ~ N(z^2, sigma^2),
-a bimodal posterior: no Gaussian q reaches zero gap, "snap" goes to the best Gaussian).
+The models it offers are the ``Choice`` entries of ``default_choices()``: the linear-Gaussian model with
+k = 1 and k = 2 latent dimensions (exact posterior, so "snap to posterior" closes the gap exactly) and the
+non-conjugate ``SquaredLatentModel`` (x ~ N(z^2, sigma^2), sigma a standard deviation: a bimodal posterior for
+x well above 0, and no Gaussian q reaches zero gap).  The explorer asks every model the same four things
+(``ExplorerModel``), so adding a model is one more entry there.
 
 Speed: the matplotlib figure is built once.  Changing the model or the data point redraws it fully and keeps
 its static part (axes, prior, posterior) as a bitmap; moving a slider only restores that bitmap, redraws the
-few artists that depend on q (its density or ellipses, the bars, the value labels) and encodes a PNG for an
-``ipywidgets.Image``.  ``tests/benchmarks/widget_update.py`` measures the time of one update.
+few artists that depend on q (its density or ellipses, the bars, the value labels) and encodes a PNG.
+``tests/benchmarks/widget_update.py`` measures the time of one update.
 """
 
 from __future__ import annotations
 
-import io
 from contextlib import contextmanager, nullcontext
+from typing import NamedTuple, Protocol
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from PIL import Image as PILImage
 
 try:
     from threadpoolctl import threadpool_limits
 except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
     threadpool_limits = None
 
-from helpers.elbo import elbo_mc, expected_log_likelihood, kl_to_prior
+from helpers.elbo import elbo_mc
 from helpers.linear_gaussian import LinearGaussian
 from helpers.nonconjugate import SquaredLatentModel
 from helpers.plotting import COLORS
+from helpers.widgets._base import Explorer, number
 
-__all__ = ["ElboGapExplorer"]
+__all__ = ["ElboGapExplorer", "ExplorerModel", "Choice", "default_choices", "MODEL_NAMES"]
 
-MODEL_NAMES = ("linear-Gaussian, k = 1", "linear-Gaussian, k = 2", "non-conjugate x ~ N(z², σ²), k = 1")
 MEAN_RANGE = (-4.0, 4.0)
 LOG_STD_RANGE = (-4.0, 1.5)
 CORR_RANGE = (-0.95, 0.95)
@@ -49,19 +50,50 @@ N_SAMPLES_RANGE = (2, 2000)
 _ROWS = ("log p(x)", "ELBO", "E_q[log p(x|z)]", "−KL(q ‖ p(z))", "ELBO, MC estimate")
 
 
-def _default_models():
-    """The three models and the data points offered for each (fixed, so the widget always looks the same)."""
+class ExplorerModel(Protocol):
+    """What the explorer asks of a model with prior p(z) = N(0, I_k), k = 1 or 2, about one data point x."""
+
+    latent_dim: int
+
+    def log_marginal(self, x) -> float:
+        """log p(x), exactly or to quadrature accuracy."""
+
+    def log_joint(self, x, z) -> np.ndarray:
+        """log p(x, z) for z of shape (..., k)."""
+
+    def best_gaussian_q(self, x) -> tuple[np.ndarray, np.ndarray, float]:
+        """The Gaussian q with the largest ELBO, ``(mean (k,), cov (k, k), gap)``: the posterior when gap = 0."""
+
+    def elbo_terms(self, x, q_mean, q_cov) -> tuple[float, float]:
+        """``(E_q[log p(x|z)], KL(q || p(z)))`` for q = N(q_mean, q_cov)."""
+
+
+class Choice(NamedTuple):
+    """One model the explorer offers: its button label, the model, its data points (n, d), how log p(x) is got."""
+
+    name: str
+    model: ExplorerModel
+    data: np.ndarray
+    log_px_method: str
+
+
+def default_choices() -> list[Choice]:
+    """The three models and their data points (fixed, so the widget always looks the same)."""
     lg1 = LinearGaussian(np.array([[1.0], [0.6], [-0.8]]), np.array([0.5, -0.2, 0.1]), 0.6 * np.eye(3))
     # Non-orthogonal columns give a tilted (negatively correlated) posterior: "explaining away".
     lg2 = LinearGaussian(np.array([[1.0, 0.5], [0.3, 1.0], [0.8, 0.9]]), np.array([0.2, 0.0, -0.3]),
                          0.49 * np.eye(3))
-    sq = SquaredLatentModel(noise_std=0.5)
-    data = [
-        np.array([[1.8, 0.9, -1.5], [-0.4, -0.6, 0.6], [3.5, 1.6, -2.6], [0.5, -0.2, 0.1]]),
-        np.array([[1.6, 1.2, 1.4], [-1.0, 0.8, 0.1], [2.5, -0.4, 1.2], [0.2, 0.0, -0.3]]),
-        np.array([[-0.5], [0.5], [1.0], [2.0], [3.0]]),
+    return [
+        Choice("linear-Gaussian, k = 1", lg1,
+               np.array([[1.8, 0.9, -1.5], [-0.4, -0.6, 0.6], [3.5, 1.6, -2.6], [0.5, -0.2, 0.1]]), "exact"),
+        Choice("linear-Gaussian, k = 2", lg2,
+               np.array([[1.6, 1.2, 1.4], [-1.0, 0.8, 0.1], [2.5, -0.4, 1.2], [0.2, 0.0, -0.3]]), "exact"),
+        Choice("non-conjugate x ~ N(z², σ²), k = 1", SquaredLatentModel(noise_std=0.5),
+               np.array([[-0.5], [0.5], [1.0], [2.0], [3.0]]), "quadrature"),
     ]
-    return [lg1, lg2, sq], data
+
+
+MODEL_NAMES = tuple(choice.name for choice in default_choices())
 
 
 def _x_label(x: np.ndarray, i: int) -> str:
@@ -69,17 +101,17 @@ def _x_label(x: np.ndarray, i: int) -> str:
     return f"x{i + 1} = ({values})" if x.size > 1 else f"x{i + 1} = {values}"
 
 
-class ElboGapExplorer:
+class ElboGapExplorer(Explorer):
     r"""Interactive picture of log p(x) = ELBO(q) + KL(q || p(z|x)) for a Gaussian q(z) = N(m, S).
 
     Controls (ipywidgets, each with a ``description`` and a CSS class for browser tests):
 
-    - ``model_toggle`` (ToggleButtons, class ``elbo-model``): one of ``MODEL_NAMES``;
+    - ``model_toggle`` (ToggleButtons, class ``elbo-model``): one of the choices' names (``MODEL_NAMES``);
     - ``x_index`` (Dropdown, ``elbo-x-index``): which data point x the posterior is conditioned on;
     - ``mean_sliders[i]`` (``elbo-mean-{i}``) and ``log_std_sliders[i]`` (``elbo-log-std-{i}``), i = 0, 1: the
       mean and log standard deviation of q along z_{i+1} (the i = 1 sliders are hidden when k = 1);
     - ``corr_slider`` (``elbo-corr``): the correlation of q's two coordinates (k = 2 only);
-    - ``n_samples_slider`` (``elbo-n-samples``): samples in the Monte Carlo ELBO estimate;
+    - ``n_samples_slider`` (``elbo-n-samples``): M, the samples in the Monte Carlo ELBO estimate;
     - ``snap_button`` (``elbo-snap``), ``reset_button`` (``elbo-reset``),
       ``resample_button`` (``elbo-resample``).
 
@@ -91,20 +123,31 @@ class ElboGapExplorer:
     ``expected_log_likelihood``, ``kl_to_prior``, ``elbo_mc``, ``elbo_mc_stderr``, ``n_samples`` and
     ``best_gap`` (the smallest gap any Gaussian q reaches: 0 for the linear-Gaussian models).
     Properties ``gap``, ``elbo``, ``log_px``, ``q_mean``, ``q_std``, ``q_cov``, ``model``, ``x``,
-    ``latent_dim``, ``model_index``, ``png``.
+    ``latent_dim``, ``model_index``, ``png``; ``models`` and ``data`` list the choices' models and data.
     """
 
-    def __init__(self, *, n_samples: int = 100, seed: int = 0, dpi: int = 80):
-        self.models, self.data = _default_models()
+    gap = number("gap", "KL(q || p(z|x)) = log p(x) - ELBO, in nats.")
+    elbo = number("elbo", "The ELBO of the current q, in nats.")
+    log_px = number("log_px", "log p(x) of the current data point, in nats.")
+
+    def __init__(self, *, choices: list[Choice] | None = None, n_samples: int = 100, seed: int = 0,
+                 dpi: int = 80):
+        self.choices = list(default_choices() if choices is None else choices)
+        for choice in self.choices:
+            if choice.model.latent_dim not in (1, 2):
+                raise ValueError(f"choices: the explorer shows k = 1 or 2 latent dimensions, "
+                                 f"{choice.name!r} has k = {choice.model.latent_dim}")
+        self.models = [choice.model for choice in self.choices]
+        self.data = [choice.data for choice in self.choices]
         self._mc_seed = int(seed)
         self._hold = False
         self._scene: dict = {}
-        self._best = {}  # (model index, x index) -> best Gaussian q of the non-conjugate model
+        self._best: dict = {}  # (model index, x index) -> best Gaussian q: some models optimise to find it
         self._build_controls(n_samples)
         self._build_figure(dpi)
         self._apply_model()
         self._set_scene()
-        self._update()
+        self.update()
 
     # ================================================================ controls
     def _build_controls(self, n_samples: int) -> None:
@@ -134,13 +177,13 @@ class ElboGapExplorer:
                                   "correlation of z1 and z2 under q")
         self.n_samples_slider = widgets.IntSlider(value=n_samples, min=N_SAMPLES_RANGE[0],
                                                   max=N_SAMPLES_RANGE[1],
-                                                  description="MC samples n", style=style, layout=layout())
+                                                  description="MC samples M", style=style, layout=layout())
         self.n_samples_slider.add_class("elbo-n-samples")
-        self.model_toggle = widgets.ToggleButtons(options=list(MODEL_NAMES), value=MODEL_NAMES[0],
-                                                  description="model", style={"button_width": "230px"})
+        names = [choice.name for choice in self.choices]
+        self.model_toggle = widgets.ToggleButtons(options=names, value=names[0], description="model",
+                                                  style={"button_width": "230px"})
         self.model_toggle.add_class("elbo-model")
-        self.x_index = widgets.Dropdown(description="data point x", style=style,
-                                        layout=layout())
+        self.x_index = widgets.Dropdown(description="data point x", style=style, layout=layout())
         self.x_index.add_class("elbo-x-index")
         self.snap_button = widgets.Button(description="snap to posterior", button_style="success",
                                           tooltip="set q to the exact posterior (or the best Gaussian q)")
@@ -186,7 +229,7 @@ class ElboGapExplorer:
 
     def _on_q_change(self, _change) -> None:
         if not self._hold:
-            self._update()
+            self.update()
 
     def _on_model_change(self, _change) -> None:
         if self._hold:
@@ -194,40 +237,38 @@ class ElboGapExplorer:
         with self._held():
             self._apply_model()
         self._set_scene()
-        self._update()
+        self.update()
 
     def _on_x_change(self, _change) -> None:
         if self._hold or self.x_index.value is None:
             return
         self._set_scene()
-        self._update()
+        self.update()
 
     def _apply_model(self) -> None:
         """Show the controls the current model uses and offer its data points (keeping the index if valid)."""
-        m = self.model_index
         k = self.latent_dim
         for w in (self.mean_sliders[1], self.log_std_sliders[1], self.corr_slider):
             w.layout.display = None if k == 2 else "none"
             w.disabled = k != 2
         keep = self.x_index.value if self.x_index.value is not None else 0
-        data = self.data[m]
+        data = self.data[self.model_index]
         with self._held():
             self.x_index.options = [(_x_label(x, i), i) for i, x in enumerate(data)]
             self.x_index.value = min(keep, len(data) - 1)
-        self.snap_button.description = "snap to posterior" if m < 2 else "snap to best Gaussian q"
 
     # ================================================================== state
     @property
     def model_index(self) -> int:
-        return MODEL_NAMES.index(self.model_toggle.value)
+        return [choice.name for choice in self.choices].index(self.model_toggle.value)
 
     @property
-    def model(self):
+    def model(self) -> ExplorerModel:
         return self.models[self.model_index]
 
     @property
     def latent_dim(self) -> int:
-        return 2 if self.model_index == 1 else 1
+        return self.model.latent_dim
 
     @property
     def x(self) -> np.ndarray:
@@ -250,39 +291,16 @@ class ElboGapExplorer:
         c = self.corr_slider.value * s[0] * s[1]
         return np.array([[s[0] ** 2, c], [c, s[1] ** 2]])
 
-    @property
-    def gap(self) -> float:
-        """KL(q || p(z|x)) = log p(x) - ELBO, in nats."""
-        return self.numbers["gap"]
-
-    @property
-    def elbo(self) -> float:
-        return self.numbers["elbo"]
-
-    @property
-    def log_px(self) -> float:
-        return self.numbers["log_px"]
-
-    @property
-    def png(self) -> bytes:
-        """The current figure as PNG bytes (what the widget shows; also a static picture for a document)."""
-        return bytes(self.image.value)
-
     def best_q(self) -> tuple[np.ndarray, np.ndarray, float]:
         """The Gaussian q with the largest ELBO for the current model and x: ``(mean, cov, gap)``."""
-        model, x = self.model, self.x
-        if isinstance(model, LinearGaussian):
-            mean, cov = model.posterior(x)
-            return mean, cov, 0.0
         key = (self.model_index, self.x_index.value)
         if key not in self._best:
-            self._best[key] = model.best_gaussian(x)
-        mean, std, gap = self._best[key]
-        return np.array([mean]), np.array([[std**2]]), gap
+            self._best[key] = self.model.best_gaussian_q(self.x)
+        return self._best[key]
 
     # ================================================================ actions
     def snap(self) -> None:
-        """Set q to the exact posterior (linear-Gaussian models) or to the best Gaussian q (non-conjugate)."""
+        """Set q to the exact posterior (gap 0) or, where no Gaussian reaches it, to the best Gaussian q."""
         mean, cov, _ = self.best_q()
         std = np.sqrt(np.diag(cov))
         with self._held():
@@ -291,39 +309,40 @@ class ElboGapExplorer:
                 self.log_std_sliders[i].value = float(np.log(std[i]))
             if self.latent_dim == 2:
                 self.corr_slider.value = float(cov[0, 1] / (std[0] * std[1]))
-        self._update()
+        self.update()
 
     def reset(self) -> None:
         """Set q to the prior N(0, I): mean 0, log-std 0, correlation 0."""
         with self._held():
             for s in (*self.mean_sliders, *self.log_std_sliders, self.corr_slider):
                 s.value = 0.0
-        self._update()
+        self.update()
 
     def resample(self) -> None:
         """Draw new Monte Carlo samples for the ELBO estimate."""
         self._mc_seed += 1
-        self._update()
+        self.update()
 
     # ================================================================ numbers
     def _compute(self) -> dict:
-        model, x = self.model, self.x
-        mean, cov = self.q_mean, self.q_cov
-        if isinstance(model, LinearGaussian):
-            ell = expected_log_likelihood(model, x, mean, cov)
-            kl = kl_to_prior(mean, cov)
-        else:
-            ell = model.expected_log_likelihood(x, mean[0], np.sqrt(cov[0, 0]))
-            kl = model.kl_to_prior(mean[0], np.sqrt(cov[0, 0]))
+        ell, kl = self.model.elbo_terms(self.x, self.q_mean, self.q_cov)
         elbo = ell - kl
         log_px = self._scene["log_px"]
         n = int(self.n_samples_slider.value)
-        mc = elbo_mc(model, x, mean, cov, n, self._mc_seed)
+        mc = elbo_mc(self.model, self.x, self.q_mean, self.q_cov, n, self._mc_seed)
         return {
             "log_px": log_px, "elbo": elbo, "gap": log_px - elbo, "expected_log_likelihood": ell,
             "kl_to_prior": kl, "elbo_mc": mc.value, "elbo_mc_stderr": mc.stderr, "n_samples": n,
             "best_gap": self._scene["best_gap"],
         }
+
+    def update(self) -> None:
+        """Recompute the numbers and redraw q, the bars and the readouts."""
+        # The arrays here are tiny: a multithreaded BLAS would only add the latency of handing them over.
+        limit = threadpool_limits(limits=1, user_api="blas") if threadpool_limits else nullcontext()
+        with limit:
+            super().update()
+        self.gap_readout.value, self.readout.value = self._readout_html(self.numbers)
 
     # ================================================================= figure
     def _build_figure(self, dpi: int) -> None:
@@ -345,15 +364,16 @@ class ElboGapExplorer:
         (self._q_line,) = ax1.plot([], [], color=orange, lw=2.2, label="q(z)", animated=True)
         ax1.legend(loc="upper left", fontsize=8, frameon=False)
 
-        # k = 2: ellipses at Mahalanobis radius 1 and 2.
+        # k = 2: the posterior's density contours at the levels of Mahalanobis radius 1 and 2 (its 1 and 2
+        # s.d. ellipses when it is Gaussian), drawn per scene; ellipses of the prior and of q.
         ax2.set_xlabel("z₁")
         ax2.set_ylabel("z₂")
         ax2.set_xlim(-3.2, 3.2)
         ax2.set_ylim(-3.2, 3.2)
         self._prior_ell = [ax2.plot([], [], "--", color=grey, lw=1.2, label="prior" if r == 1 else None)[0]
                            for r in (1, 2)]
-        self._post_ell = [ax2.plot([], [], color=blue, lw=2.0, label="posterior" if r == 1 else None)[0]
-                          for r in (1, 2)]
+        ax2.plot([], [], color=blue, lw=2.0, label="posterior")  # legend entry for the contours
+        self._post_contours = None
         (self._post_mark,) = ax2.plot([], [], "+", color=blue, ms=10, mew=2)
         self._q_ell = [ax2.plot([], [], color=orange, lw=2.0, label="q" if r == 1 else None, animated=True)[0]
                        for r in (1, 2)]
@@ -361,9 +381,12 @@ class ElboGapExplorer:
         ax2.legend(loc="upper right", fontsize=8, frameon=False)
         angles = np.linspace(0, 2 * np.pi, 120)
         self._circle = np.stack([np.cos(angles), np.sin(angles)])
+        grid = np.linspace(-3.2, 3.2, 161)
+        self._grid_2d = np.stack(np.meshgrid(grid, grid), axis=-1)  # (161, 161, 2)
 
-        # Bars, one row each (top to bottom): log p(x), ELBO + gap, E_q[log p(x|z)], -KL(q||p(z)), and the
-        # MC estimate.
+        # Bars, one row each, every bar drawn from zero (top to bottom): log p(x), ELBO, E_q[log p(x|z)],
+        # -KL(q || p(z)), and the MC estimate with +-2 standard errors.  The gap is a bracket between the ends
+        # of the log p(x) and ELBO bars, so which of the two is larger reads the same on either side of zero.
         y = np.arange(len(_ROWS))[::-1].astype(float)
         self._row_y = dict(zip(_ROWS, y, strict=True))
         axb.set_yticks(y, list(_ROWS), fontsize=9)
@@ -371,30 +394,31 @@ class ElboGapExplorer:
         axb.set_xlabel("nats")
         axb.grid(axis="y", visible=False)
         axb.axvline(0.0, color="0.2", lw=0.8)
-        h = 0.6
+        h = 0.56
 
-        def bar(row, color, **kw):
-            r = Rectangle((0.0, self._row_y[row] - h / 2), 0.0, h, color=color, animated=True, **kw)
+        def bar(row, color):
+            r = Rectangle((0.0, self._row_y[row] - h / 2), 0.0, h, color=color, animated=True)
             axb.add_patch(r)
             return r
 
         self._bars = {
             "log_px": bar("log p(x)", blue),
             "elbo": bar("ELBO", green),
-            "gap": bar("ELBO", red, hatch="///", ec="white", lw=0),
             "ell": bar("E_q[log p(x|z)]", COLORS[4]),
             "kl": bar("−KL(q ‖ p(z))", COLORS[5]),
         }
-        (self._lpx_line,) = axb.plot([], [], ":", color=blue, lw=1.2, animated=True)
+        self._bracket_y = 0.5 * (self._row_y["log p(x)"] + self._row_y["ELBO"])
+        (self._gap_bracket,) = axb.plot([], [], color=red, lw=1.8, solid_capstyle="butt", animated=True)
+        self._bracket_label = axb.text(0.0, self._bracket_y, "gap ", ha="right", va="center", fontsize=8,
+                                       color=red, animated=True)
         (self._mc_err,) = axb.plot([], [], color=orange, lw=2.0, animated=True)
         (self._mc_mark,) = axb.plot([], [], "o", color=orange, ms=6, animated=True)
         self._texts = {row: axb.text(1.03, self._row_y[row], "", transform=axb.get_yaxis_transform(),
                                      va="center", ha="left", fontsize=9, animated=True) for row in _ROWS}
         self._gap_text = axb.text(0.5, 1.02, "", transform=axb.transAxes, ha="center", va="bottom",
-                                  fontsize=10,
-                                  color=red, animated=True)
-        self._dynamic = [self._q_line, *self._q_ell, self._q_mark, *self._bars.values(), self._lpx_line,
-                         self._mc_err, self._mc_mark, *self._texts.values(), self._gap_text]
+                                  fontsize=10, color=red, animated=True)
+        self._dynamic = [self._q_line, *self._q_ell, self._q_mark, *self._bars.values(), self._gap_bracket,
+                         self._bracket_label, self._mc_err, self._mc_mark, *self._texts.values(), self._gap_text]
         self._background = None
 
     def _ellipse(self, mean, cov, radius):
@@ -404,43 +428,41 @@ class ElboGapExplorer:
         """Redraw the static part for the current model and x, and cache it as a bitmap."""
         model, x, k = self.model, self.x, self.latent_dim
         best_mean, best_cov, best_gap = self.best_q()
-        log_px = model.log_marginal(x)  # closed form, or quadrature for the non-conjugate model
+        log_px = model.log_marginal(x)
         self._scene = {"log_px": log_px, "best_gap": best_gap}
+        exact = best_gap == 0.0  # the posterior is itself Gaussian
+        self.snap_button.description = "snap to posterior" if exact else "snap to best Gaussian q"
         self._ax1.set_visible(k == 1)
         self._ax2.set_visible(k == 2)
         if k == 1:
             z = np.linspace(-4.5, 4.5, 901)
-            if isinstance(model, LinearGaussian):
-                post = np.exp(model.log_posterior(z[:, None], x))
-                title = "exact posterior and q"
-            else:
-                post = np.exp(model.log_joint(x, z[:, None]) - log_px)
-                title = "bimodal posterior and q"
+            post = np.exp(model.log_joint(x, z[:, None]) - log_px)
             prior = np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
             self._post_line.set_data(z, post)
             self._prior_line.set_data(z, prior)
             self._ax1.set_xlim(z[0], z[-1])
             best_peak = 1.0 / np.sqrt(2 * np.pi * best_cov[0, 0])  # keep "snap" fully in view
             self._ax1.set_ylim(0.0, 1.15 * max(post.max(), prior.max(), best_peak))
-            self._ax1.set_title(title, fontsize=11)
+            self._ax1.set_title("exact posterior and q" if exact else "non-Gaussian posterior and q",
+                                fontsize=11)
         else:
-            mean, cov = model.posterior(x)
-            for r, line in zip((1, 2), self._post_ell, strict=True):
-                line.set_data(*self._ellipse(mean, cov, r))
+            log_post = model.log_joint(x, self._grid_2d) - log_px
+            top = log_post.max()
+            if self._post_contours is not None:
+                self._post_contours.remove()
+            # A Gaussian's density at Mahalanobis radius r is its peak times exp(-r^2 / 2).
+            self._post_contours = self._ax2.contour(self._grid_2d[..., 0], self._grid_2d[..., 1], log_post,
+                                                    levels=[top - 2.0, top - 0.5], colors=[COLORS[0]],
+                                                    linewidths=2.0, linestyles="solid")
             for r, line in zip((1, 2), self._prior_ell, strict=True):
                 line.set_data(*(r * self._circle))
-            self._post_mark.set_data([mean[0]], [mean[1]])
+            mode = self._grid_2d.reshape(-1, 2)[np.argmax(log_post)]
+            self._post_mark.set_data([mode[0]], [mode[1]])
             self._ax2.set_title("contours at 1 and 2 s.d.", fontsize=11)
 
         # Bar range: what q = best and q = prior produce, plus room; values beyond it are clipped and marked.
-        if isinstance(model, LinearGaussian):
-            at_best = (expected_log_likelihood(model, x, best_mean, best_cov),
-                       kl_to_prior(best_mean, best_cov))
-            at_prior = (expected_log_likelihood(model, x, np.zeros(k), np.eye(k)), 0.0)
-        else:
-            s = np.sqrt(best_cov[0, 0])
-            at_best = (model.expected_log_likelihood(x, best_mean[0], s), model.kl_to_prior(best_mean[0], s))
-            at_prior = (model.expected_log_likelihood(x, 0.0, 1.0), 0.0)
+        at_best = model.elbo_terms(x, best_mean, best_cov)
+        at_prior = model.elbo_terms(x, np.zeros(k), np.eye(k))
         vals = [log_px, at_best[0], -at_best[1], at_best[0] - at_best[1], at_prior[0], 0.0]
         lo, hi = min(vals), max(vals)
         pad = 0.25 * (hi - lo) + 0.5
@@ -450,7 +472,7 @@ class ElboGapExplorer:
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
 
-    def _draw_dynamic(self, nums: dict) -> None:
+    def _draw(self, nums: dict) -> None:
         k = self.latent_dim
         mean, cov = self.q_mean, self.q_cov
         if k == 1:
@@ -461,7 +483,16 @@ class ElboGapExplorer:
             for r, line in zip((1, 2), self._q_ell, strict=True):
                 line.set_data(*self._ellipse(mean, cov, r))
             self._q_mark.set_data([mean[0]], [mean[1]])
+        self._draw_bars(nums)
 
+        self.canvas.restore_region(self._background)
+        ax_q = self._ax1 if k == 1 else self._ax2
+        for artist in self._dynamic:
+            if artist.axes is self._axb or artist.axes is ax_q:
+                artist.axes.draw_artist(artist)
+        self._show_canvas()
+
+    def _draw_bars(self, nums: dict) -> None:
         lo, hi = self._bar_lim
 
         def clip(v):
@@ -471,10 +502,11 @@ class ElboGapExplorer:
                   "kl": -nums["kl_to_prior"]}
         for key, value in widths.items():
             self._bars[key].set_width(clip(value))
-        self._bars["gap"].set_x(clip(nums["elbo"]))
-        self._bars["gap"].set_width(clip(nums["log_px"]) - clip(nums["elbo"]))
-        yl, ye = self._row_y["log p(x)"], self._row_y["ELBO"]
-        self._lpx_line.set_data([nums["log_px"]] * 2, [ye - 0.45, yl + 0.3])
+        # The bracket |--| spans the gap between the two bar ends, halfway between their rows.
+        a, b, yb, tick = clip(nums["elbo"]), clip(nums["log_px"]), self._bracket_y, 0.17
+        self._gap_bracket.set_data([a, a, np.nan, a, b, np.nan, b, b],
+                                   [yb - tick, yb + tick, np.nan, yb, yb, np.nan, yb - tick, yb + tick])
+        self._bracket_label.set_x(min(a, b))
         ym = self._row_y["ELBO, MC estimate"]
         v, se = nums["elbo_mc"], nums["elbo_mc_stderr"]
         self._mc_err.set_data([clip(v - 2 * se), clip(v + 2 * se)], [ym, ym])
@@ -490,18 +522,6 @@ class ElboGapExplorer:
         self._texts["ELBO, MC estimate"].set_text(f"{v:.3f} ± {se:.3f}")
         self._gap_text.set_text(f"gap = KL(q ‖ p(z|x)) = {nums['gap']:.4f}")
 
-        self.canvas.restore_region(self._background)
-        ax_q = self._ax1 if k == 1 else self._ax2
-        for artist in self._dynamic:
-            if artist.axes is self._axb or artist.axes is ax_q:
-                artist.axes.draw_artist(artist)
-        rgba = self.canvas.buffer_rgba()
-        out = io.BytesIO()
-        # compress_level=1: the PNG is built on every slider move; size matters less than time here.
-        image = PILImage.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
-        image.convert("RGB").save(out, format="png", compress_level=1)
-        self.image.value = out.getvalue()
-
     def _readout_html(self, nums: dict) -> tuple[str, str]:
         best = ("" if nums["best_gap"] == 0.0 else
                 f"<div style='font-size:12px'>no Gaussian q does better than gap = "
@@ -509,29 +529,14 @@ class ElboGapExplorer:
         gap = (f"<div style='font-size:18px'>gap = KL(q ‖ p(z|x)) = "
                f"<b><span class='elbo-gap-value'>{nums['gap']:.6f}</span></b> nats</div>{best}")
         rows = [
-            ("log p(x)", f"{nums['log_px']:.6f}", "exact" if self.model_index < 2 else "quadrature"),
+            ("log p(x)", f"{nums['log_px']:.6f}", self.choices[self.model_index].log_px_method),
             ("ELBO", f"{nums['elbo']:.6f}", "E_q[log p(x|z)] − KL(q ‖ p(z))"),
             ("gap", f"{nums['gap']:.6f}", "log p(x) − ELBO"),
             ("E_q[log p(x|z)]", f"{nums['expected_log_likelihood']:.6f}", "expected log-likelihood"),
             ("KL(q ‖ p(z))", f"{nums['kl_to_prior']:.6f}", "KL to the prior"),
-            (f"ELBO, MC (n = {nums['n_samples']})", f"{nums['elbo_mc']:.4f} ± {nums['elbo_mc_stderr']:.4f}",
+            (f"ELBO, MC (M = {nums['n_samples']})", f"{nums['elbo_mc']:.4f} ± {nums['elbo_mc_stderr']:.4f}",
              "mean ± standard error"),
         ]
         body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-family:monospace'>{b}</td>"
                        f"<td style='color:#666'>{c}</td></tr>" for a, b, c in rows)
         return gap, f"<table style='font-size:13px'>{body}</table>"
-
-    def _update(self) -> None:
-        """Recompute the numbers and redraw q, the bars and the readouts."""
-        # The arrays here are tiny; a multithreaded BLAS only adds hand-over latency (up to ~10 ms per call
-        # on a busy 2-core machine), so one BLAS thread is used while updating.
-        limit = threadpool_limits(limits=1, user_api="blas") if threadpool_limits else nullcontext()
-        with limit:
-            nums = self._compute()
-            self.numbers = nums
-            self._draw_dynamic(nums)
-        self.gap_readout.value, self.readout.value = self._readout_html(nums)
-
-    # ================================================================ display
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
