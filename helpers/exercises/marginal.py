@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.exercises._feedback import ExerciseResult, _as_array, compare
+from helpers.exercises._feedback import ExerciseResult, compare
 
 __all__ = ["check_marginal_cov", "check_posterior_mean_1d", "check_posterior_mean_by_conditioning"]
 
@@ -14,11 +14,10 @@ def check_marginal_cov(answer, A, Sigma) -> ExerciseResult:
     A = np.asarray(A, dtype=np.float64)
     Sigma = np.asarray(Sigma, dtype=np.float64)
     expected = A @ A.T + Sigma
-    ans = _as_array(answer)
-    if ans is not None and ans.shape == (A.shape[1], A.shape[1]) and ans.shape != expected.shape:
-        return ExerciseResult("marginal_cov", False,
-                              "that is k x k: A^T A is the wrong product; p(x) lives in data space, (d, d).")
+    k = A.shape[1]
     return compare("marginal_cov", answer, expected, what="the marginal covariance", slips=[
+        (lambda ans: ans.shape == (k, k) != expected.shape,
+         "that is k x k: A^T A is the wrong product; p(x) lives in data space, (d, d)."),
         (A @ A.T, "the spread that z induces is there, but the observation noise Sigma is missing."),
         (Sigma, "that is only the noise: the latent z also spreads x, by A A^T."),
     ])
@@ -45,13 +44,11 @@ def check_posterior_mean_by_conditioning(answer, A, b, Sigma, x) -> ExerciseResu
     A, b, Sigma, x = (np.asarray(v, dtype=np.float64) for v in (A, b, Sigma, x))
     expected = LinearGaussian(A, b, Sigma).posterior(x)[0]
     k, d = A.shape[1], A.shape[0]
-    ans = _as_array(answer)
-    if ans is not None and ans.shape == (d,) and d != k:
-        return ExerciseResult("posterior_by_conditioning", False,
-                              f"that has d = {d} entries, but E[z|x] lives in latent space (k = {k}): "
-                              "Cov(z, x) is a k x d matrix, A^T rather than A.")
     residual = x - b
     return compare("posterior_by_conditioning", answer, expected, what="E[z|x]", slips=[
+        (lambda ans: ans.shape == (d,) and d != k,
+         f"that has d = {d} entries, but E[z|x] lives in latent space (k = {k}): Cov(z, x) is a k x d matrix, "
+         "A^T rather than A."),
         (A.T @ np.linalg.solve(Sigma, residual),
          "that weighs the residual by the noise alone: Cov(x) = A A^T + Sigma, not Sigma."),
         (A.T @ np.linalg.solve(A @ A.T + Sigma, x), "x is not centred: subtract E[x] = b."),
