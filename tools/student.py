@@ -165,8 +165,14 @@ def main(argv: list[str]) -> int:
                         help="add the missing notebooks to this working copy instead; never overwrites")
     args = parser.parse_args(argv)
     if args.working_copy is not None:
-        added = update_working_copy(args.working_copy)
         where = os.path.relpath(args.working_copy)
+        try:
+            added = update_working_copy(args.working_copy)
+        except RuntimeError as err:
+            # The learner's lab still opens on what they have; only the new notebooks are missing.
+            print(f"{where}/: could not add the course's new notebooks ({str(err).splitlines()[0]}); "
+                  "your own files are untouched", file=sys.stderr)
+            return 0 if any(Path(args.working_copy).glob("*.ipynb")) else 1
         if added:
             print(f"{where}/: added {', '.join(p.name for p in added)} (your copy; it is never overwritten)")
         else:
