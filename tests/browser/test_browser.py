@@ -338,3 +338,63 @@ def test_elbo_explorer_slider_moves_the_gap(driver, course_lab, artifacts_dir):
     expected = gaussian_kl(np.array([mean_after]), np.array(state["q_cov"]), post_mean, post_cov)
     assert abs(shown - expected) <= 5e-7 + 1e-9 * abs(expected), f"page shows gap {shown}, KL is {expected}"
     explorer.screenshot(path=str(artifacts_dir / "04_elbo_gap_explorer.png"))
+
+
+# ------------------------------------------------------------------------------------------ the dark theme
+
+# Every figure in the panel, read back through a canvas: its corner pixels (the figure's own background) must
+# be opaque and light, so axes and labels drawn in dark ink stay readable on JupyterLab's dark page.
+FIGURE_BACKGROUNDS = """(id) => {
+  const panel = document.getElementById(id);
+  return [...panel.querySelectorAll('.jp-OutputArea-output img')]
+    .filter(img => img.complete && img.naturalWidth > 20)
+    .map(img => {
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const corners = [[1, 1], [canvas.width - 2, 1], [1, canvas.height - 2], [canvas.width - 2, canvas.height - 2]];
+      return corners.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
+    });
+}"""
+PAGE_BACKGROUND = """(id) =>
+  getComputedStyle(document.getElementById(id).querySelector('.jp-Notebook')).backgroundColor"""
+
+
+def _luminance(rgb) -> float:
+    r, g, b = (c / 255 for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _choose_theme(page, theme: str) -> None:
+    """Settings → Theme → ``theme``, as a learner would."""
+    page.locator(".lm-MenuBar-item", has_text="Settings").click()
+    label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$"))
+    page.locator(".lm-Menu-item", has=label).hover()
+    name = page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(theme)}$"))
+    page.locator('.lm-Menu-item[data-command="apputils:change-theme"]', has=name).click()
+
+
+def test_figures_stay_readable_in_the_dark_theme(driver, artifacts_dir):
+    _require(ROOT / "notebooks" / f"{ELBO_NOTEBOOK}.ipynb")
+    run = driver.run(ELBO_NOTEBOOK)
+    page = run.page
+    driver.activate(ELBO_NOTEBOOK)
+    panel = page.evaluate(PANEL_ID, f"{ELBO_NOTEBOOK}.ipynb")
+    _choose_theme(page, "JupyterLab Dark")
+    try:
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        page.wait_for_timeout(500)
+        background = [int(v) for v in re.findall(r"\d+", page.evaluate(PAGE_BACKGROUND, panel))[:3]]
+        assert _luminance(background) < 0.3, f"the dark theme did not apply: notebook background {background}"
+        figures = page.evaluate(FIGURE_BACKGROUNDS, panel)
+        assert len(figures) >= expected_counts(ROOT / "notebooks" / f"{ELBO_NOTEBOOK}.ipynb")[1]
+        for index, corners in enumerate(figures):
+            for pixel in corners:
+                assert pixel[3] == 255 and _luminance(pixel) > 0.85, (
+                    f"figure {index} has a transparent or dark background {pixel}: unreadable on a dark page")
+        page.locator(".elbo-explorer").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts_dir / "browser" / "04_dark_theme.png"))
+    finally:
+        _choose_theme(page, "JupyterLab Light")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
