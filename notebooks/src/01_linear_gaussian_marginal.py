@@ -528,7 +528,7 @@ result
 # (Hint: multiply $A^\top$ by $I + A^\top\Sigma^{-1}A$ on the left.) Which of the two inverses is cheaper when
 # $k \ll d$?
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "push_through_derivation", "locked": false, "points": 0, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": false, "grade_id": "push_through_derivation", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # **Worked answer.** Multiply out:
 # $(I + A^\top\Sigma^{-1}A)\,A^\top = A^\top + A^\top\Sigma^{-1}AA^\top = A^\top\Sigma^{-1}(\Sigma + AA^\top)$.
 # Both $I + A^\top\Sigma^{-1}A$ (positive definite, $k\times k$) and $\Sigma + AA^\top$ (positive definite,
