@@ -230,9 +230,9 @@ def test_bars_start_at_zero_and_the_gap_bracket_joins_their_ends(explorer):
     nums = explorer.numbers
     assert nums["log_px"] < 0 and nums["elbo"] < nums["log_px"]
     for key, value in (("log_px", nums["log_px"]), ("elbo", nums["elbo"])):
-        bar = explorer._bars[key]
+        bar = explorer.plot.bars[key]
         assert bar.get_x() == 0.0 and bar.get_width() == pytest.approx(value)
-    xs = np.asarray(explorer._gap_bracket.get_xdata(), dtype=float)
+    xs = np.asarray(explorer.plot.gap_bracket.get_xdata(), dtype=float)
     assert np.nanmin(xs) == pytest.approx(nums["elbo"]) and np.nanmax(xs) == pytest.approx(nums["log_px"])
     assert np.nanmax(xs) - np.nanmin(xs) == pytest.approx(explorer.gap)
 
@@ -247,7 +247,7 @@ def test_two_dimensional_posterior_contours_are_its_one_and_two_sd_ellipses(expl
     post_mean, post_cov = gain @ (x - model.b), np.eye(2) - gain @ model.A
     precision = np.linalg.inv(post_cov)
     radii = []
-    for path in explorer._post_contours.get_paths():
+    for path in explorer.plot.post_contours.get_paths():
         for polygon in path.to_polygons():
             d = polygon - post_mean
             radii.append(np.sqrt(np.einsum("ni,ij,nj->n", d, precision, d)))

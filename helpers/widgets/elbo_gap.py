@@ -41,7 +41,7 @@ from helpers.nonconjugate import SquaredLatentModel
 from helpers.plotting import COLORS
 from helpers.widgets._base import Explorer, number
 
-__all__ = ["ElboGapExplorer", "ExplorerModel", "Choice", "default_choices", "MODEL_NAMES"]
+__all__ = ["ElboGapExplorer", "GapFigure", "ExplorerModel", "Choice", "default_choices", "MODEL_NAMES"]
 
 MEAN_RANGE = (-4.0, 4.0)
 LOG_STD_RANGE = (-4.0, 1.5)
@@ -123,7 +123,8 @@ class ElboGapExplorer(Explorer):
     ``expected_log_likelihood``, ``kl_to_prior``, ``elbo_mc``, ``elbo_mc_stderr``, ``n_samples`` and
     ``best_gap`` (the smallest gap any Gaussian q reaches: 0 for the linear-Gaussian models).
     Properties ``gap``, ``elbo``, ``log_px``, ``q_mean``, ``q_std``, ``q_cov``, ``model``, ``x``,
-    ``latent_dim``, ``model_index``, ``png``; ``models`` and ``data`` list the choices' models and data.
+    ``latent_dim``, ``model_index``, ``png``; ``models`` and ``data`` list the choices' models and data;
+    ``plot`` is the ``GapFigure`` that draws the picture.
     """
 
     gap = number("gap", "KL(q || p(z|x)) = log p(x) - ELBO, in nats.")
@@ -346,6 +347,51 @@ class ElboGapExplorer(Explorer):
 
     # ================================================================= figure
     def _build_figure(self, dpi: int) -> None:
+        self.plot = GapFigure(dpi)
+        self.figure, self.canvas = self.plot.figure, self.plot.canvas
+
+    def _set_scene(self) -> None:
+        """Compute what stays fixed while only q moves (log p(x), the best q) and draw the static picture."""
+        best = self.best_q()
+        self._scene = {"log_px": self.model.log_marginal(self.x), "best_gap": best[2]}
+        exact = best[2] == 0.0  # the posterior is itself Gaussian
+        self.snap_button.description = "snap to posterior" if exact else "snap to best Gaussian q"
+        self.plot.set_scene(self.model, self.x, self._scene["log_px"], best)
+
+    def _draw(self, nums: dict) -> None:
+        self.plot.draw(self.q_mean, self.q_cov, nums)
+        self._show_canvas()
+
+    def _readout_html(self, nums: dict) -> tuple[str, str]:
+        best = ("" if nums["best_gap"] == 0.0 else
+                f"<div style='font-size:12px'>no Gaussian q does better than gap = "
+                f"{nums['best_gap']:.4f}</div>")
+        gap = (f"<div style='font-size:18px'>gap = KL(q ‖ p(z|x)) = "
+               f"<b><span class='elbo-gap-value'>{nums['gap']:.6f}</span></b> nats</div>{best}")
+        rows = [
+            ("log p(x)", f"{nums['log_px']:.6f}", self.choices[self.model_index].log_px_method),
+            ("ELBO", f"{nums['elbo']:.6f}", "E_q[log p(x|z)] − KL(q ‖ p(z))"),
+            ("gap", f"{nums['gap']:.6f}", "log p(x) − ELBO"),
+            ("E_q[log p(x|z)]", f"{nums['expected_log_likelihood']:.6f}", "expected log-likelihood"),
+            ("KL(q ‖ p(z))", f"{nums['kl_to_prior']:.6f}", "KL to the prior"),
+            (f"ELBO, MC (M = {nums['n_samples']})", f"{nums['elbo_mc']:.4f} ± {nums['elbo_mc_stderr']:.4f}",
+             "mean ± standard error"),
+        ]
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-family:monospace'>{b}</td>"
+                       f"<td style='color:#666'>{c}</td></tr>" for a, b, c in rows)
+        return gap, f"<table style='font-size:13px'>{body}</table>"
+
+
+class GapFigure:
+    """The explorer's picture: the posterior and q on the left, the bars of log p(x) = ELBO + gap on the right.
+
+    Built once; ``set_scene`` draws the static part for a model and data point and caches it as a bitmap,
+    ``draw`` adds what depends on q (its density or ellipses, the bars, the labels) on top of that bitmap.
+    Read by tests: ``bars`` (the Rectangles of log p(x), the ELBO and its two terms), ``gap_bracket`` (the
+    line between the ends of the log p(x) and ELBO bars) and ``post_contours`` (the k = 2 posterior contours).
+    """
+
+    def __init__(self, dpi: int):
         fig = Figure(figsize=(8.6, 3.3), dpi=dpi)
         self.canvas = FigureCanvasAgg(fig)
         self.figure = fig
@@ -373,7 +419,7 @@ class ElboGapExplorer(Explorer):
         self._prior_ell = [ax2.plot([], [], "--", color=grey, lw=1.2, label="prior" if r == 1 else None)[0]
                            for r in (1, 2)]
         ax2.plot([], [], color=blue, lw=2.0, label="posterior")  # legend entry for the contours
-        self._post_contours = None
+        self.post_contours = None
         (self._post_mark,) = ax2.plot([], [], "+", color=blue, ms=10, mew=2)
         self._q_ell = [ax2.plot([], [], color=orange, lw=2.0, label="q" if r == 1 else None, animated=True)[0]
                        for r in (1, 2)]
@@ -401,14 +447,14 @@ class ElboGapExplorer(Explorer):
             axb.add_patch(r)
             return r
 
-        self._bars = {
+        self.bars = {
             "log_px": bar("log p(x)", blue),
             "elbo": bar("ELBO", green),
             "ell": bar("E_q[log p(x|z)]", COLORS[4]),
             "kl": bar("−KL(q ‖ p(z))", COLORS[5]),
         }
         self._bracket_y = 0.5 * (self._row_y["log p(x)"] + self._row_y["ELBO"])
-        (self._gap_bracket,) = axb.plot([], [], color=red, lw=1.8, solid_capstyle="butt", animated=True)
+        (self.gap_bracket,) = axb.plot([], [], color=red, lw=1.8, solid_capstyle="butt", animated=True)
         self._bracket_label = axb.text(0.0, self._bracket_y, "gap ", ha="right", va="center", fontsize=8,
                                        color=red, animated=True)
         (self._mc_err,) = axb.plot([], [], color=orange, lw=2.0, animated=True)
@@ -417,21 +463,22 @@ class ElboGapExplorer(Explorer):
                                      va="center", ha="left", fontsize=9, animated=True) for row in _ROWS}
         self._gap_text = axb.text(0.5, 1.02, "", transform=axb.transAxes, ha="center", va="bottom",
                                   fontsize=10, color=red, animated=True)
-        self._dynamic = [self._q_line, *self._q_ell, self._q_mark, *self._bars.values(), self._gap_bracket,
+        self._dynamic = [self._q_line, *self._q_ell, self._q_mark, *self.bars.values(), self.gap_bracket,
                          self._bracket_label, self._mc_err, self._mc_mark, *self._texts.values(), self._gap_text]
         self._background = None
 
     def _ellipse(self, mean, cov, radius):
         return mean[:, None] + radius * np.linalg.cholesky(cov) @ self._circle
 
-    def _set_scene(self) -> None:
-        """Redraw the static part for the current model and x, and cache it as a bitmap."""
-        model, x, k = self.model, self.x, self.latent_dim
-        best_mean, best_cov, best_gap = self.best_q()
-        log_px = model.log_marginal(x)
-        self._scene = {"log_px": log_px, "best_gap": best_gap}
+    def set_scene(self, model: ExplorerModel, x: np.ndarray, log_px: float, best_q: tuple) -> None:
+        """Redraw the static part for a model and data point, and cache it as a bitmap.
+
+        ``best_q`` = (mean, cov, gap) of the best Gaussian q: it sets the bars' range and the density axis.
+        """
+        k = model.latent_dim
+        best_mean, best_cov, best_gap = best_q
         exact = best_gap == 0.0  # the posterior is itself Gaussian
-        self.snap_button.description = "snap to posterior" if exact else "snap to best Gaussian q"
+        self.latent_dim = k
         self._ax1.set_visible(k == 1)
         self._ax2.set_visible(k == 2)
         if k == 1:
@@ -448,12 +495,12 @@ class ElboGapExplorer(Explorer):
         else:
             log_post = model.log_joint(x, self._grid_2d) - log_px
             top = log_post.max()
-            if self._post_contours is not None:
-                self._post_contours.remove()
+            if self.post_contours is not None:
+                self.post_contours.remove()
             # A Gaussian's density at Mahalanobis radius r is its peak times exp(-r^2 / 2).
-            self._post_contours = self._ax2.contour(self._grid_2d[..., 0], self._grid_2d[..., 1], log_post,
-                                                    levels=[top - 2.0, top - 0.5], colors=[COLORS[0]],
-                                                    linewidths=2.0, linestyles="solid")
+            self.post_contours = self._ax2.contour(self._grid_2d[..., 0], self._grid_2d[..., 1], log_post,
+                                                   levels=[top - 2.0, top - 0.5], colors=[COLORS[0]],
+                                                   linewidths=2.0, linestyles="solid")
             for r, line in zip((1, 2), self._prior_ell, strict=True):
                 line.set_data(*(r * self._circle))
             mode = self._grid_2d.reshape(-1, 2)[np.argmax(log_post)]
@@ -472,9 +519,9 @@ class ElboGapExplorer(Explorer):
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
 
-    def _draw(self, nums: dict) -> None:
+    def draw(self, mean: np.ndarray, cov: np.ndarray, nums: dict) -> None:
+        """Draw q = N(mean, cov), the bars and the labels for ``nums`` on the cached static part."""
         k = self.latent_dim
-        mean, cov = self.q_mean, self.q_cov
         if k == 1:
             s = np.sqrt(cov[0, 0])
             t = np.linspace(-5.0, 5.0, 301)
@@ -490,7 +537,6 @@ class ElboGapExplorer(Explorer):
         for artist in self._dynamic:
             if artist.axes is self._axb or artist.axes is ax_q:
                 artist.axes.draw_artist(artist)
-        self._show_canvas()
 
     def _draw_bars(self, nums: dict) -> None:
         lo, hi = self._bar_lim
@@ -501,10 +547,10 @@ class ElboGapExplorer(Explorer):
         widths = {"log_px": nums["log_px"], "elbo": nums["elbo"], "ell": nums["expected_log_likelihood"],
                   "kl": -nums["kl_to_prior"]}
         for key, value in widths.items():
-            self._bars[key].set_width(clip(value))
+            self.bars[key].set_width(clip(value))
         # The bracket |--| spans the gap between the two bar ends, halfway between their rows.
         a, b, yb, tick = clip(nums["elbo"]), clip(nums["log_px"]), self._bracket_y, 0.17
-        self._gap_bracket.set_data([a, a, np.nan, a, b, np.nan, b, b],
+        self.gap_bracket.set_data([a, a, np.nan, a, b, np.nan, b, b],
                                    [yb - tick, yb + tick, np.nan, yb, yb, np.nan, yb - tick, yb + tick])
         self._bracket_label.set_x(min(a, b))
         ym = self._row_y["ELBO, MC estimate"]
@@ -521,22 +567,3 @@ class ElboGapExplorer(Explorer):
         self._texts["−KL(q ‖ p(z))"].set_text(label(-nums["kl_to_prior"]))
         self._texts["ELBO, MC estimate"].set_text(f"{v:.3f} ± {se:.3f}")
         self._gap_text.set_text(f"gap = KL(q ‖ p(z|x)) = {nums['gap']:.4f}")
-
-    def _readout_html(self, nums: dict) -> tuple[str, str]:
-        best = ("" if nums["best_gap"] == 0.0 else
-                f"<div style='font-size:12px'>no Gaussian q does better than gap = "
-                f"{nums['best_gap']:.4f}</div>")
-        gap = (f"<div style='font-size:18px'>gap = KL(q ‖ p(z|x)) = "
-               f"<b><span class='elbo-gap-value'>{nums['gap']:.6f}</span></b> nats</div>{best}")
-        rows = [
-            ("log p(x)", f"{nums['log_px']:.6f}", self.choices[self.model_index].log_px_method),
-            ("ELBO", f"{nums['elbo']:.6f}", "E_q[log p(x|z)] − KL(q ‖ p(z))"),
-            ("gap", f"{nums['gap']:.6f}", "log p(x) − ELBO"),
-            ("E_q[log p(x|z)]", f"{nums['expected_log_likelihood']:.6f}", "expected log-likelihood"),
-            ("KL(q ‖ p(z))", f"{nums['kl_to_prior']:.6f}", "KL to the prior"),
-            (f"ELBO, MC (M = {nums['n_samples']})", f"{nums['elbo_mc']:.4f} ± {nums['elbo_mc_stderr']:.4f}",
-             "mean ± standard error"),
-        ]
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-family:monospace'>{b}</td>"
-                       f"<td style='color:#666'>{c}</td></tr>" for a, b, c in rows)
-        return gap, f"<table style='font-size:13px'>{body}</table>"
