@@ -27,9 +27,10 @@ from collections.abc import Callable, Iterable
 import torch
 from torch.nn import functional as F
 
+from helpers.logspace import LOG_2PI
+
 __all__ = ["constrain_u", "planar_layer", "flow_log_prob", "planar_flow_sample"]
 
-LOG_2PI = math.log(2.0 * math.pi)
 _SHIFT = math.log(math.e - 1.0)  # softplus(_SHIFT) = 1
 
 

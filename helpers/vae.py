@@ -235,9 +235,7 @@ def train(model: VAE, x_train, *, epochs: int, batch_size: int, lr: float, seed:
 
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
-    if num_threads == "auto":
-        num_threads = training_threads(model, batch_size)
-    elif num_threads is not None:
+    if num_threads not in ("auto", None):
         num_threads = positive_int(num_threads, "num_threads")
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
@@ -247,6 +245,8 @@ def train(model: VAE, x_train, *, epochs: int, batch_size: int, lr: float, seed:
         raise ValueError(f"lr_final must be a positive number or None, got {lr_final!r}")
     data = _as_data(model, x_train, "x_train")
     valid = None if x_valid is None else _as_data(model, x_valid, "x_valid")
+    if num_threads == "auto":
+        num_threads = training_threads(model, batch_size)
     device = _device_of(model)
     gen = _generator(seed, device)
     n = data.shape[0]

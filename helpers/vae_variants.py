@@ -34,13 +34,13 @@ from torch import nn
 
 from helpers._validation import positive_int
 from helpers.flows import planar_flow_sample
+from helpers.logspace import LOG_2PI
 from helpers.vae import VAE, _mlp
 
 __all__ = ["FAMILIES", "n_q_params", "sample_q", "VariantVAE", "VariantHistory", "train_variant",
            "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units", "grid_kl_both_ways"]
 
 FAMILIES = ("diagonal", "full", "planar")
-LOG_2PI = math.log(2.0 * math.pi)
 
 
 def n_q_params(family: str, latent_dim: int, n_flows: int = 0) -> int:
