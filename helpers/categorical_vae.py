@@ -35,7 +35,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from helpers._validation import positive_int
-from helpers.vae import _mlp
+from helpers.vae_variants import _mlp
 
 __all__ = ["CategoricalVAE", "ESTIMATORS", "CategoricalHistory", "train_categorical", "exact_log_marginal",
            "exact_elbo", "all_states", "fit_categorical_q", "iwae_categorical"]

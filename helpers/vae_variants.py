@@ -35,12 +35,25 @@ from torch import nn
 from helpers._validation import positive_int
 from helpers.flows import planar_flow_sample
 from helpers.logspace import LOG_2PI
-from helpers.vae import VAE, _mlp
+from helpers.vae import VAE
 
 __all__ = ["FAMILIES", "n_q_params", "sample_q", "VariantVAE", "VariantHistory", "train_variant",
            "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units", "grid_kl_both_ways"]
 
 FAMILIES = ("diagonal", "full", "planar")
+_ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus, "silu": nn.SiLU}
+
+
+def _mlp(sizes: list[int], activation: str) -> nn.Sequential:
+    """Linear layers with ``activation`` between them (none after the last): the encoders' and decoders' shape."""
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(_ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
 
 
 def n_q_params(family: str, latent_dim: int, n_flows: int = 0) -> int:
