@@ -73,6 +73,10 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # | $K$ | the number of importance samples in the IWAE bound, and nothing else (notebooks 04 and 05) |
 # | $J$ | the number of mixture components (notebook 06) |
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: letters have one job each: M counts Monte Carlo samples, N data points, K importance samples, J mixture
+# components. Ask: in $\frac1M\sum_m p(x\mid z_m)$, which letter would change if we averaged over the data instead?
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Parameters and distributions:
 #
@@ -93,6 +97,10 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # Logarithms are natural, so every log-likelihood is in **nats**. In code, `log_marginal`, `log_joint`,
 # `log_prior` and friends are named for what they hold; `Sigma` is a covariance matrix and `noise_std` a
 # standard deviation.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the second argument of a Gaussian is always a (co)variance here, and σ always a standard deviation.
+# Ask: the KL is not symmetric; why do we always write q first?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The convention for σ matters because the source derivation is not consistent about it. (Quotations of the
@@ -391,3 +399,7 @@ result
 # - D. J. Rezende, S. Mohamed, D. Wierstra (2014). Stochastic backpropagation and approximate inference in deep
 #   generative models. *ICML 2014*.
 # - Y. Burda, R. Grosse, R. Salakhutdinov (2016). Importance weighted autoencoders. *ICLR 2016*.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Blei et al. is the review to read first; Kingma & Welling and Rezende et al. introduced the VAE.
+# Ask: which of these would you read before notebook 04?

@@ -203,6 +203,10 @@ S_formula = np.linalg.inv(np.eye(1) + A.T @ np.linalg.solve(Sigma, A))
 assert np.allclose(post_cov, S_formula, atol=1e-12)
 assert np.allclose(model.posterior(np.array([-3.0, 5.0]))[1], post_cov, atol=1e-12)  # S does not depend on x
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the dots are Bayes' rule evaluated pointwise; they never use the formula for $S$, yet land on the curve.
+# Ask: where is the posterior mean relative to the least-squares fit of $z$ to $x$? (Shrunk towards 0.)
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The posterior's standard deviation is about a third of the prior's: one two-dimensional observation already says
 # a lot about $z$. How much of the prior lands where the posterior is? The share of prior samples inside the
@@ -268,6 +272,10 @@ misfit_tanh = quadratic_misfit(lambda zg: curved.log_joint(x_curved, zg))
 print(f"largest misfit of a quadratic in z: linear decoder {misfit_linear:.1e} nats, tanh decoder {misfit_tanh:.2f} nats")
 assert misfit_linear < 1e-8 and misfit_tanh > 1.0
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a quadratic fits the linear model's log-joint to rounding error and misses the tanh model's by nats:
+# that, not a non-Gaussian $p(x)$, is what ends the closed form. Ask: what shape is $\log p(x, z)$ in $z$ now?
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The curved mixture and its marginal, computed by quadrature over $z$ at every point of a grid of $x$ values:
 
@@ -303,6 +311,10 @@ show(fig, alt="Left: 3,000 samples from the tanh decoder spread around a curved 
               "circles of radius two standard deviations at z = -2, 0 and +2. Right: the density p(x) computed by "
               "quadrature over z on a grid: a curved, lopsided ridge with its highest peak at the lower right, "
               "not an ellipse.")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: left, the mixture components move along a curve; right, the density they add up to.
+# Ask: is this $p(x)$ unimodal? Where would a Gaussian put its mean?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Two checks on that picture. The quadrature density integrates to one over the plotted box (up to the mass
@@ -410,6 +422,10 @@ print(f"average points per axis: {per_axis:.1f}; k = 10 needs {per_axis**10:.1e}
 print(f"measured rate {rate:.1e} evaluations/s: 10^9 evaluations take {1e9 / rate / 60:.0f} minutes, "
       f"k = 10 would take {years_at_k10:.0f} years on this machine")
 assert 1e15 < per_axis**10 < 1e16 and years_at_k10 > 1
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the points per axis hardly change with $k$; the exponent does the damage. The time printed depends on
+# this machine. Ask: how many points per axis does $10^5$ evaluations buy at $k = 6$? (Six.)
 
 # %% slideshow={"slide_type": "subslide"}
 k_more = np.arange(1, 11)
@@ -583,3 +599,7 @@ for k, d in [(1, 2), (2, 5), (5, 3), (4, 12)]:
 #   Springer.
 # - The source derivation, *Variational Inference for Latent Variable Models* (blog post, 15 September 2025), and
 #   the lecture it credits: Sergey Levine, variational inference (UC Berkeley CS 285), <https://youtu.be/UTMpM4orS30>.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: Tipping & Bishop's probabilistic PCA is exactly this model, fitted by maximum likelihood.
+# Ask: what does PPCA's likelihood have that a VAE's lacks? (A closed form.)
