@@ -123,8 +123,8 @@ assert np.all((np.abs(wrong_b / autograd_b) < 0.5) | (np.abs(wrong_b / autograd_
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The wrong version is off by more than a factor of two in every entry (the ratio row), and it changes with the
-# units of $z$. A gradient that depends
-# on how you measure a dummy integration variable cannot be right: that is the argument to remember.
+# units of $z$. A gradient that depends on how you measure a dummy integration variable cannot be right: that is
+# the argument to remember.
 
 # %% [markdown]
 # ### Try it 1: the gradient inside Fisher's identity
@@ -160,8 +160,9 @@ result
 # $z_m \sim p(z)$ and $w_m = p(x\mid z_m)/\sum_{m'} p(x\mid z_{m'})$,
 # $\;\nabla_\theta\log p_\theta(x) \approx \sum_m w_m\,\nabla_\theta \log p_\theta(x\mid z_m)$ (self-normalised
 # importance sampling: consistent, biased for finite $M$). Compare it with exact posterior samples over
-# 500 repeats at each $M$, summing the variances of all $dk + d = 15$ gradient entries. The delta method of
-# notebook 02 predicts the variance of the self-normalised estimate for large $M$:
+# 500 repeats at each $M$, summing the variances of all $dk + d = 15$ gradient entries. A delta-method expansion
+# (as in notebook 02, now of a ratio of two averages) predicts the variance of the self-normalised estimate for
+# large $M$:
 # $\frac1M\mathbb E_{p(z\mid x)}\big[r(z)\,\|g(z)-\bar g\|^2\big]$ with $r = p(z\mid x)/p(z)$, $g$ the per-sample
 # gradient and $\bar g$ its posterior mean, against $\frac1M\mathbb E_{p(z\mid x)}\big[\|g(z)-\bar g\|^2\big]$ for
 # posterior samples. Both expectations are averages over the posterior samples of section 1 (dashed lines).
@@ -295,12 +296,12 @@ R_VAR = 2_000
 M_grid = np.array([1, 3, 10, 30, 100, 300])
 k_grid = np.array([1, 3, 10, 30, 100])
 estimators = {
-    "score function": lambda mu, s, n: score_function_gradient(sum_of_squares, mu, s, n, rng, n_repeats=R_VAR),
-    "score function, baseline E[f]": lambda mu, s, n: score_function_gradient(
-        sum_of_squares, mu, s, n, rng, n_repeats=R_VAR, baseline=float(np.sum(mu**2 + s**2))),
-    "score function, leave-one-out baseline": lambda mu, s, n: score_function_gradient(
-        sum_of_squares, mu, s, n, rng, n_repeats=R_VAR, baseline="leave_one_out"),
-    "reparameterisation": lambda mu, s, n: reparameterisation_gradient(sum_of_squares, mu, s, n, rng,
+    "score function": lambda mu, s, n_samples: score_function_gradient(sum_of_squares, mu, s, n_samples, rng, n_repeats=R_VAR),
+    "score function, baseline E[f]": lambda mu, s, n_samples: score_function_gradient(
+        sum_of_squares, mu, s, n_samples, rng, n_repeats=R_VAR, baseline=float(np.sum(mu**2 + s**2))),
+    "score function, leave-one-out baseline": lambda mu, s, n_samples: score_function_gradient(
+        sum_of_squares, mu, s, n_samples, rng, n_repeats=R_VAR, baseline="leave_one_out"),
+    "reparameterisation": lambda mu, s, n_samples: reparameterisation_gradient(sum_of_squares, mu, s, n_samples, rng,
                                                                        n_repeats=R_VAR),
 }
 MARKERS = {"score function": "o", "score function, baseline E[f]": "s",
@@ -308,25 +309,25 @@ MARKERS = {"score function": "o", "score function, baseline E[f]": "s",
 LINES = {"score function": "-", "score function, baseline E[f]": "--", "reparameterisation": ":"}
 
 
-def measured_variance(name, dim, n):
-    grad_mu = estimators[name](np.ones(dim), np.ones(dim), int(n)).mean
+def measured_variance(name, dim, n_samples):
+    grad_mu = estimators[name](np.ones(dim), np.ones(dim), int(n_samples)).mean
     return float(np.mean(grad_mu.var(0, ddof=1)))
 
 
-var_vs_M = {name: np.array([measured_variance(name, 10, n) if n > 1 or "leave" not in name else np.nan
-                            for n in M_grid]) for name in estimators}
+var_vs_M = {name: np.array([measured_variance(name, 10, n_samples) if n_samples > 1 or "leave" not in name else np.nan
+                            for n_samples in M_grid]) for name in estimators}
 var_vs_k = {name: np.array([measured_variance(name, dim, 10) for dim in k_grid]) for name in estimators}
 
 
-def exact_variance(name, dim, n):
+def exact_variance(name, dim, n_samples):
     """Exact per-coordinate variance of an M-sample estimator at mu = s = 1 (None: no closed form here)."""
     mu = s = np.ones(dim)
     if name == "reparameterisation":
-        return float(np.mean(sum_of_squares_gradient_variances(mu, s).reparameterisation)) / n
+        return float(np.mean(sum_of_squares_gradient_variances(mu, s).reparameterisation)) / n_samples
     baselines = {"score function": 0.0, "score function, baseline E[f]": float(np.sum(mu**2 + s**2))}
     if name not in baselines:
         return None
-    return float(np.mean(sum_of_squares_gradient_variances(mu, s, baselines[name]).score_function)) / n
+    return float(np.mean(sum_of_squares_gradient_variances(mu, s, baselines[name]).score_function)) / n_samples
 
 
 def plot_variances(names, alt):
@@ -336,7 +337,7 @@ def plot_variances(names, alt):
         axes[0].loglog(M_grid[ok], var_vs_M[name][ok], MARKERS[name], color=COLORS[i], label=name)
         axes[1].loglog(k_grid, var_vs_k[name], MARKERS[name], color=COLORS[i], label=name)
         if exact_variance(name, 1, 1) is not None:
-            axes[0].loglog(M_grid, [exact_variance(name, 10, n) for n in M_grid], LINES[name], color=COLORS[i],
+            axes[0].loglog(M_grid, [exact_variance(name, 10, n_samples) for n_samples in M_grid], LINES[name], color=COLORS[i],
                            lw=1.4)
             axes[1].loglog(k_grid, [exact_variance(name, dim, 10) for dim in k_grid], LINES[name], color=COLORS[i],
                            lw=1.4)
@@ -564,9 +565,9 @@ assert np.ptp(exact_rp) == 0                                        # does not g
 # discrete or $f$ is not differentiable (notebook 06), with baselines to tame them.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Misconception to address: "reparameterisation is always better". It is here because $f$ is smooth and each
-# coordinate's derivative is local; it is unavailable for discrete $z$, and with a very rough $f$ its advantage
-# shrinks. Ask: what would you do for a Bernoulli latent? (Notebook 06.)
+# Misconception to address: "reparameterisation is always better". It wins here because $f$ is smooth and each
+# coordinate's derivative is local; it is unavailable for discrete $z$ or an $f$ without a derivative. Ask: what
+# would you do for a Bernoulli latent? (Notebook 06.)
 
 # %% [markdown]
 # ## Summary
