@@ -234,14 +234,19 @@ def fit_categorical_q(model: CategoricalVAE, x, *, steps: int = 200, lr: float =
                          f"got {tuple(start.shape)}")
     logits = start.double().clone().requires_grad_(True)
     optimiser = torch.optim.Adam([logits], lr=lr)
-    for _ in range(steps):
+    best_value = torch.full((data.shape[0],), -torch.inf, dtype=torch.float64)
+    best_logits = logits.detach().clone()
+    for _ in range(steps + 1):
         value = _elbo_from_table(model, log_lik, states, F.log_softmax(logits, -1))
+        with torch.no_grad():  # keep each image's best q so far: Adam's steps need not climb every time
+            better = value > best_value
+            best_value = torch.where(better, value, best_value)
+            best_logits[better] = logits[better]
         optimiser.zero_grad(set_to_none=True)
         (-value.sum()).backward()
         optimiser.step()
     with torch.no_grad():
-        log_pi = F.log_softmax(logits, -1)
-        return log_pi.numpy(), _elbo_from_table(model, log_lik, states, log_pi).numpy()
+        return F.log_softmax(best_logits, -1).numpy(), best_value.numpy()
 
 
 @torch.no_grad()
