@@ -542,3 +542,6 @@ for d in (8, 10, 12):
 # gradient section 3 estimates; [05 · The variational autoencoder](05_variational_autoencoder.ipynb) trains a
 # Gaussian $q_\phi(z\mid x)$ by reparameterisation, and a VAE with discrete codes would need exactly the
 # estimators of section 3. Back to the map: [00 · Start here](00_start_here.ipynb).
+#
+# [Next: 07 · Closing the gap](07_closing_the_gap.ipynb): richer posteriors and semi-amortised inference, each gap
+# measured against the exact $\log p_\theta(x)$.
