@@ -1,47 +1,45 @@
 # %% [markdown]
 # # 04 · Jensen's inequality and the ELBO
 #
-# Notebooks 01–03 kept running into the same obstacle: $\log p_\theta(x)$ and its gradient need the
-# posterior $p_\theta(z \mid x)$, which we cannot sample from. Variational inference swaps the posterior for a
-# distribution $q_\phi(z \mid x)$ that we choose, and pays for the swap with an inequality. This notebook
-# derives that inequality, checks every identity in it to many digits, and lets you move $q$ by hand.
-#
-# **In this notebook you will**
-# - see Jensen's inequality $\log \mathbb E[w] \ge \mathbb E[\log w]$ as a picture and on samples, and derive
-#   from it that a KL divergence is never negative;
-# - derive the evidence lower bound (ELBO) and verify both of its decompositions to $10^{-8}$:
+# Notebooks 01–03 kept meeting one obstacle: $\log p_\theta(x)$ and its gradient need the posterior
+# $p_\theta(z \mid x)$. Variational inference swaps it for a $q_\phi(z \mid x)$ we choose, and pays with an
+# inequality. **In this notebook you will**
+# - see Jensen's inequality on a picture and on samples, and derive from it that a KL is never negative;
+# - derive the ELBO and check both decompositions to $10^{-8}$:
 #   $\text{ELBO} = \mathbb E_q[\log p_\theta(x \mid z)] - \mathrm{KL}(q \,\|\, p(z))$ and
-#   $\log p_\theta(x) - \text{ELBO} = \mathrm{KL}(q \,\|\, p_\theta(z \mid x))$, and see why the source's version
-#   of the first one is wrong;
-# - derive the ELBO's gradient in $\theta$ and see it become the Fisher identity of notebook 03 when $q$ is the
-#   posterior;
-# - see, with numbers, three more places where the source's wording is wrong: the support $q$ needs, what
-#   raising the ELBO does to $\log p(x)$, and how the ELBO is differentiated in $\phi$;
-# - move a Gaussian $q$ in the **ELBO-gap explorer** and watch the gap open and close;
-# - fit $q$ by stochastic gradient ascent: it reaches the exact posterior in the linear-Gaussian model, and
-#   stops at a positive gap when the posterior has two modes;
-# - tighten the bound with $K$ importance samples (IWAE), prove that it rises with $K$, and measure its $O(1/K)$
-#   approach to $\log p(x)$;
-# - learn the model parameters $\theta$ with the ELBO and land on the exact maximum-likelihood solution of
-#   probabilistic PCA.
+#   $\log p_\theta(x) - \text{ELBO} = \mathrm{KL}(q \,\|\, p_\theta(z \mid x))$;
+# - move $q$ in the **ELBO-gap explorer**, then fit it by gradient ascent: exact for a Gaussian posterior, a
+#   positive gap for a bimodal one;
+# - tighten the bound with IWAE, prove that it rises with $K$ and closes like $1/K$;
+# - derive the $\theta$-gradient (Fisher's identity again) and learn probabilistic PCA by the ELBO;
+# - see four errata of the source with numbers.
 #
 # **Prerequisites:** [01 · The linear-Gaussian marginal](01_linear_gaussian_marginal.ipynb) (posterior in
 # closed form), [02 · Naive Monte Carlo](02_naive_monte_carlo.ipynb) (importance weights, the log of an
 # average is biased low), [03 · Score-function gradients](03_score_function_gradients.ipynb)
 # (reparameterisation).
 # **Run time:** about 10 s on a 2-core laptop CPU.
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the plan for the session, in the order of the bullets; the explorer comes in section 3, about a third of
+# the way in.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Notation: $p(z) = \mathcal N(0, I)$ is the prior, $p_\theta(x \mid z)$ the decoder, $q_\phi(z \mid x)$ the
 # approximate posterior; all logarithms are natural, so every number below is in nats. Covariances are
 # covariances and "std" is a standard deviation.
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: notebooks 01-03 ended at the same wall: the posterior. Today we stop trying to sample it and replace it
+# by a q we choose, paying with an inequality whose slack we can measure exactly.
+# Ask: if you could pick any q at all, which one would you pick? (The posterior; hold that thought.)
+
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import Image, display
-from scipy.special import rel_entr
 from scipy.optimize import minimize
+from scipy.special import rel_entr
 from scipy.stats import multivariate_normal, norm, truncnorm
 
 from helpers.elbo import (
@@ -58,7 +56,7 @@ from helpers.elbo import (
     ppca_mle,
     torch_log_joint,
 )
-from helpers.exercises import check_elbo_1d, check_iwae_estimate
+from helpers.exercises import check_elbo_1d, check_iwae_estimate, check_mean_field_variance
 from helpers.gradients import (
     exact_log_marginal_gradient,
     log_likelihood_gradient,
@@ -68,7 +66,7 @@ from helpers.gradients import (
 from helpers.linear_gaussian import LinearGaussian, random_model
 from helpers.monte_carlo import log_mean_exp
 from helpers.nonconjugate import SquaredLatentModel
-from helpers.plotting import COLORS, labelled, subplots, use_course_style
+from helpers.plotting import COLORS, labelled, show, show_png, subplots, use_course_style
 from helpers.quadrature import latent_grid
 from helpers.widgets import MODEL_NAMES, ElboGapExplorer
 
@@ -88,21 +86,31 @@ torch.set_num_threads(2)
 # with equality only when $w$ is constant. The picture takes a $w$ with two equally likely values: the
 # average of the two logs (the midpoint of the chord) sits below the log of the average (the curve).
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: read the picture as "average then log" (the square, on the curve) against "log then average" (the
+# diamond, on the chord). Concavity is the whole argument.
+# Ask: when is the gap zero? (When w takes one value only.)
+
 # %%
 w_pair = np.array([0.4, 3.6])
 grid = np.linspace(0.15, 4.5, 300)
-fig, ax = subplots()
+fig, ax = subplots(width=6.4, height=3.4)
 ax.plot(grid, np.log(grid), color=COLORS[0], label="log w")
-ax.plot(w_pair, np.log(w_pair), "o-", color=COLORS[1], label="chord between the two values of w")
+ax.plot(w_pair, np.log(w_pair), "o--", color=COLORS[1], label="chord between the two values of w")
 ax.plot(w_pair.mean(), np.log(w_pair.mean()), "s", color=COLORS[0], ms=9, label="log E[w]")
 ax.plot(w_pair.mean(), np.log(w_pair).mean(), "D", color=COLORS[1], ms=8, label="E[log w]")
 ax.vlines(w_pair.mean(), np.log(w_pair).mean(), np.log(w_pair.mean()), color=COLORS[3], lw=3,
           label="Jensen gap")
 ax.legend(loc="lower right")
 labelled(ax, "The log is concave: the chord lies below the curve", "w", "log w")
-plt.show()
+show(fig, alt="The concave curve log w for w from 0.15 to 4.5, with a dashed chord joining the points at w = 0.4 "
+              "and w = 3.6. At their mean, w = 2, the curve (log E[w], a square) lies above the chord's midpoint "
+              "(E[log w], a diamond); a thick vertical bar between them marks the Jensen gap.")
 
 # %% [markdown]
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same on samples. For a log-normal $w = e^{u}$, $u \sim \mathcal N(0, s^2)$, both sides are known:
 # $\mathbb E[\log w] = 0$ and $\log \mathbb E[w] = s^2/2$. The sample versions agree with these within their
 # standard errors, and the inequality holds for the samples themselves (it holds for any finite set of
@@ -119,6 +127,12 @@ se_mean_log = log_w.std() / np.sqrt(log_w.size)
 se_log_mean = np.exp(log_w).std() / np.exp(log_mean) / np.sqrt(log_w.size)  # delta method
 assert log_mean > mean_log
 assert abs(mean_log - 0.0) < 4 * se_mean_log and abs(log_mean - s**2 / 2) < 4 * se_log_mean
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the sample numbers match the closed forms within their standard errors; the inequality holds for
+# the 200,000 samples themselves, not only in expectation.
+# Ask: what happens to the gap s²/2 as the spread s grows?
 
 # %% [markdown]
 # ### A first consequence: a KL divergence is never negative
@@ -153,6 +167,12 @@ assert np.allclose(-e_log_ratio, kl_scipy, atol=1e-12)
 assert np.all(e_log_ratio <= log_e_ratio + 1e-12) and np.all(log_e_ratio <= 1e-12)
 assert kl_scipy.min() > 0 and np.all(log_e_ratio[:2_000] < 0)
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: two inequalities: Jensen, then "p has at most mass 1 where q lives". The second one is where a q with
+# missing support loses (it comes back as an erratum in section 2).
+# Ask: which pairs make log E_q[p/q] strictly negative? (Those where q misses part of p.)
+
 # %% [markdown]
 # ## 2 · The evidence lower bound
 #
@@ -165,21 +185,41 @@ assert kl_scipy.min() > 0 and np.all(log_e_ratio[:2_000] < 0)
 #   \;\ge\; \mathbb E_{q}\big[\log p_\theta(x, z) - \log q(z)\big] =: \text{ELBO}(\theta, q).$$
 #
 # Two ways of regrouping the same expectation tell us what the ELBO is made of.
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one line of algebra and one use of Jensen. Write it on the board: multiply and divide by q, read the
+# integral as an expectation, move the log inside.
+# Ask: where did we need q > 0? (In the division; the erratum later makes this precise.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **(a) What we compute and optimise.** Split $\log p_\theta(x, z) = \log p_\theta(x \mid z) + \log p(z)$:
 #
 # $$\text{ELBO} = \mathbb E_q[\log p_\theta(x \mid z)] - \mathrm{KL}\big(q \,\|\, p(z)\big).$$
 #
 # The first term rewards $q$ for putting mass on codes $z$ that explain $x$; the second keeps $q$ close to the
 # **prior**. Both are available without knowing $p_\theta(x)$.
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: (a) is the form you compute: a reconstruction term and a KL to the prior, both without p(x).
+# Ask: what does each term push q towards?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **(b) Why it is a lower bound, and how loose.** Split instead $p_\theta(x, z) = p_\theta(z \mid x)\,p_\theta(x)$:
 #
 # $$\log p_\theta(x) - \text{ELBO} = \mathbb E_q\big[\log q(z) - \log p_\theta(z \mid x)\big]
 #   = \mathrm{KL}\big(q \,\|\, p_\theta(z \mid x)\big) \;\ge\; 0.$$
 #
 # The gap is the KL divergence to the **posterior**: it vanishes exactly when $q$ is the posterior.
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: (b) is the form that explains: the slack is exactly KL(q || posterior), so maximising the ELBO over q
+# is minimising that KL.
+# Ask: can the gap ever be negative? (No: section 1.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # > **Erratum (source, ELBO decomposition).** The source derivation writes
 # > $\text{ELBO}(\theta, \phi) = \mathbb{E}_{z \sim q_{\phi}(z \vert x)}\left[\text{log}p_{\theta}(x \vert z) - D_{KL}(q_{\phi}(z \vert x) \vert \vert p_{\theta}(z \vert x)) \right]$,
 # > mixing (a) and (b). The correct statements are (a), with the KL to the prior $p(z)$, and separately (b).
@@ -221,13 +261,19 @@ assert abs(elbo_definition - (ell - kl_prior)) < 1e-8
 assert abs((log_px - elbo) - kl_post) < 1e-8
 assert abs(kl_post_quadrature - kl_post) < 1e-8
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the source mixed (a) and (b); the grid computes the ELBO from its definition with no closed form, and
+# both decompositions agree with it to 1e-8.
+# Ask: why a grid and not the helper's own formula? (An identity checked against itself proves nothing.)
+
 # %% [markdown]
 # Now the source's form, $\mathbb E_q[\log p_\theta(x \mid z)] - \mathrm{KL}(q \,\|\, p_\theta(z \mid x))$. It is
 # a different number, and it misbehaves exactly where the ELBO is best: at $q = $ posterior the true ELBO
 # *equals* $\log p(x)$, while the source's form becomes $\mathbb E_q[\log p(x \mid z)]$, which is larger than
 # $\log p(x)$: it would not even be a lower bound.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["slide-code", "nbval-check-output"] slideshow={"slide_type": "subslide"}
 source_form = ell - kl_post
 print(f"at this q:          ELBO {elbo:.4f}   source's form {source_form:.4f}")
 ell_at_post = expected_log_likelihood(model, x_obs, post_mean, post_cov)
@@ -235,6 +281,11 @@ elbo_at_post = elbo_exact(model, x_obs, post_mean, post_cov)
 print(f"at q = p(z|x):      ELBO {elbo_at_post:.4f}   source's form {ell_at_post:.4f}   log p(x) {log_px:.4f}")
 assert abs(source_form - elbo) > 0.1
 assert abs(elbo_at_post - log_px) < 1e-10 and ell_at_post > log_px
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the source's form exceeds log p(x) at the posterior, so it is not even a bound.
+# Ask: which term of the source's form is the culprit?
 
 # %% [markdown]
 # ### Erratum: the step needs $q > 0$ wherever $p_\theta(x, z) > 0$
@@ -254,7 +305,12 @@ assert abs(elbo_at_post - log_px) < 1e-10 and ell_at_post > log_px
 # variance) at $x = 2$: $q$ is a Gaussian truncated to $z > c$, a proper density ($\int q\,dz = 1$, by
 # quadrature), with $c$ half a posterior standard deviation below the posterior mean.
 
-# %% tags=["nbval-check-output"]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the step needs q/q = 1 wherever the integrand lives; normalisation plays no part.
+# Ask: a q that is a proper density but zero on part of the posterior: what does importance sampling converge to?
+
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
 model_cut = LinearGaussian(np.array([[1.5]]), np.array([0.0]), np.array([[0.5]]))
 x_cut = np.array([2.0])
 pm_cut, pv_cut = model_cut.posterior(x_cut)
@@ -287,6 +343,11 @@ assert log_px_cut - estimate > 0.2 and iwae_1000 < log_px_cut + np.log(kept) + 4
 # covers the posterior's (every Gaussian does); section 5 meets the same loss in a softer form, a $q$ that is
 # positive everywhere but so small on one mode that it never samples there.
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a million samples, a tiny standard error, and a confident wrong answer, off by exactly log P(z > c | x).
+# Ask: how would you detect this from the samples alone? (You cannot: that is the danger.)
+
 # %% [markdown]
 # ## 3 · The ELBO-gap explorer
 #
@@ -303,6 +364,13 @@ assert log_px_cut - estimate > 0.2 and iwae_1000 < log_px_cut + np.log(kept) + 4
 # 3. From there, drag **q log-std z1** to the far left. $q$ becomes a spike at the best code: the
 #    reconstruction term $\mathbb E_q[\log p(x \mid z)]$ improves, but $\mathrm{KL}(q \,\|\, p(z))$ grows
 #    faster, and the ELBO falls. That trade-off is the whole of decomposition (a).
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: do steps 1-3 live on the next slide: start at the prior, move the mean, snap, then shrink q.
+# Ask: before moving anything, which bar will change when only the mean moves?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 4. Switch to **linear-Gaussian, k = 2**: the posterior is tilted (the two latent causes explain each other
 #    away, so their posterior correlation is negative). Set **q correlation** to 0: no uncorrelated
 #    ("mean-field") $q$ reaches zero gap, and the best one is narrower than the posterior in both coordinates.
@@ -314,11 +382,22 @@ assert log_px_cut - estimate > 0.2 and iwae_1000 < log_px_cut + np.log(kept) + 4
 #    two standard errors of the exact ELBO. At the posterior every sample gives exactly $\log p(x)$ and the
 #    standard error is 0.
 
-# %% tags=["nbval-ignore-output"]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: steps 4-6 show the limits: mean-field q, a bimodal posterior, and Monte Carlo noise.
+# Ask: why must the best mean-field q be narrower than the posterior? (Try it 3 derives it.)
+
+# %% tags=["slide-code", "nbval-ignore-output"] slideshow={"slide_type": "subslide"}
 explorer = ElboGapExplorer()
 explorer
 
-# %% [markdown]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Demonstrate: the tour, live. Press snap to posterior and read 0.000000. Then the non-conjugate model at
+# x = 3 and x = 1.
+# Ask: at x = 1 the gap is below log 2; why does straddling both modes beat covering one?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # If the widget does not render (a static viewer, or widgets disabled), here is the same panel in two states:
 # $q$ a little off the posterior in the $k = 1$ model, then the best Gaussian for the bimodal posterior. The
 # numbers printed under the pictures come from the same object, and are checked against a direct KL.
@@ -327,19 +406,36 @@ explorer
 snapshot = ElboGapExplorer(n_samples=500, dpi=110)
 snapshot.mean_sliders[0].value = 0.6
 snapshot.log_std_sliders[0].value = -0.1
-display(Image(data=snapshot.png))
+show_png(snapshot.png, alt="The explorer for the k = 1 linear-Gaussian model with q slightly off the posterior: "
+                           "left, the dashed prior, the posterior and a wider q shifted to the left of it; right, "
+                           "bars of log p(x), the ELBO (with the gap), E_q[log p(x|z)], -KL(q || p(z)) and the Monte "
+                           "Carlo ELBO estimate with its standard error.")
 direct = gaussian_kl(snapshot.q_mean, snapshot.q_cov, *snapshot.model.posterior(snapshot.x))
 print(f"k = 1, q off the posterior: gap {snapshot.gap:.6f}, direct KL(q || p(z|x)) {direct:.6f}")
 assert abs(snapshot.gap - direct) < 1e-10
 
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a static copy for readers without a kernel; the gap printed under it is checked against a direct KL.
+
+# %% slideshow={"slide_type": "subslide"}
 snapshot.model_toggle.value = MODEL_NAMES[2]
 snapshot.x_index.value = 4  # x = 3: two well-separated modes
 snapshot.snap_button.click()
-display(Image(data=snapshot.png))
+show_png(snapshot.png, alt="The explorer for the non-conjugate model at x = 3: left, a posterior with two equal, "
+                           "narrow modes near z = -1.7 and z = +1.7 and the best Gaussian q covering only the "
+                           "right-hand one; right, the bars, with a gap of about log 2 between log p(x) and the "
+                           "ELBO.")
 print(f"non-conjugate, x = 3, best Gaussian q: gap {snapshot.gap:.4f} (log 2 = {np.log(2):.4f})")
 assert abs(snapshot.gap - np.log(2)) < 0.02
 
-# %% [markdown]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: one mode covered, the other missed: the gap is about log 2, the price of half the posterior mass.
+# Ask: what would the gap be with three equal, separated modes? (About log 3.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The tour's claims, checked step by step on a third explorer that is not displayed:
 
 # %%
@@ -360,13 +456,14 @@ assert better_fit > 0 and kl_growth > better_fit
 tour.model_toggle.value = MODEL_NAMES[1]  # 4. k = 2
 post_mean_2, post_cov_2 = tour.model.posterior(tour.x)
 post_corr = post_cov_2[0, 1] / np.sqrt(post_cov_2[0, 0] * post_cov_2[1, 1])
-mean_field_var = 1 / np.diag(np.linalg.inv(post_cov_2))  # best diagonal q: the posterior's precisions
+# The best diagonal q by a numerical search over its two log-stds (Try it 3 derives it in closed form).
+searched = minimize(lambda ls: gaussian_kl(post_mean_2, np.diag(np.exp(2 * ls)), post_mean_2, post_cov_2),
+                    np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-14})
+mean_field_var = np.exp(2 * searched.x)
 tour.snap_button.click()
 tour.corr_slider.value = 0.0
 for i in range(2):
-    tour.log_std_sliders[i].value = 0.5 * np.log(mean_field_var[i])
-searched = minimize(lambda ls: gaussian_kl(post_mean_2, np.diag(np.exp(2 * ls)), post_mean_2, post_cov_2),
-                    np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-14})
+    tour.log_std_sliders[i].value = float(searched.x[i])
 print(f"4. posterior correlation {post_corr:.2f}; best mean-field gap {tour.gap:.4f} (numerical search "
       f"{searched.fun:.4f}); its std / the posterior's: {np.sqrt(mean_field_var / np.diag(post_cov_2)).round(2)}")
 assert post_corr < 0 and tour.gap > 0.01 and abs(tour.gap - searched.fun) < 1e-8
@@ -391,6 +488,12 @@ covered = np.mean([abs((e := elbo_mc(model_k1, x_k1, q_mean_k1, q_cov_k1, 100, s
 print(f"6. exact ELBO within 2 standard errors of the estimate in {covered:.1%} of 400 resamples")
 assert 0.88 < covered < 0.99
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: each sentence of the tour has a number here; the spike trades a little reconstruction for a lot of
+# KL, and the Monte Carlo interval covers the truth about 95% of the time.
+# Ask: why is the standard error exactly zero at the posterior?
+
 # %% [markdown]
 # ## 4 · Optimising q by gradient ascent
 #
@@ -404,7 +507,13 @@ assert 0.88 < covered < 0.99
 # objective = (log_joint(z) - log_q_detached(z)).mean()  # Monte Carlo ELBO
 # (-objective).backward(); opt.step()
 # ```
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three lines of PyTorch: sample through the reparameterisation, average, step.
+# Ask: which part of this depends on q's parameters? (The samples themselves.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # where `log_q_detached` evaluates $\log q$ with $m$ and $L$ held fixed. That changes no expected gradient,
 # but when $q$ equals the posterior every sample's gradient is then exactly zero ("sticking the landing",
 # Roeder et al. 2017), so the iterates settle on the posterior instead of jittering around it.
@@ -413,7 +522,12 @@ assert 0.88 < covered < 0.99
 # gap $\mathrm{KL}(q \,\|\, p(z \mid x))$: the linear-Gaussian model with $k = 1$ (one minimum, at zero), and
 # the non-conjugate model at $x = 2$ (two minima, one per mode, both above zero).
 
-# %%
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: detaching log q keeps the expected gradient and makes it exactly zero at the posterior.
+# Ask: what do you expect the runs to do on the right-hand problem?
+
+# %% slideshow={"slide_type": "subslide"}
 model_1d = random_model(1, 3, rng, noise_std=0.8)
 _, x_1d = model_1d.sample(1, rng)
 x_1d = x_1d[0]
@@ -441,18 +555,27 @@ for ax, gap_surface, fits, title in [
     levels = gap_surface.min() + np.geomspace(0.02, gap_surface.max() - gap_surface.min(), 14)
     cs = ax.contour(mean_mesh, log_std_mesh, gap_surface, levels=levels, cmap="viridis", linewidths=1)
     ax.clabel(cs, cs.levels[::3], fmt="%.2g", fontsize=8)
-    for i, (fit, color) in enumerate(zip(fits, (COLORS[1], COLORS[3]), strict=True)):
+    for i, (fit, color, style) in enumerate(zip(fits, (COLORS[1], COLORS[3]), ("-", "--"), strict=True)):
         path = np.c_[fit.means[:, 0], 0.5 * np.log(fit.covs[:, 0, 0])]
-        ax.plot(path[:, 0], path[:, 1], color=color, lw=1.5, label=f"run {i + 1}: start ●, end ★")
+        ax.plot(path[:, 0], path[:, 1], style, color=color, lw=1.5, label=f"run {i + 1}: start ●, end ★")
         ax.plot(*path[0], "o", color=color, ms=7)
         ax.plot(*path[-1], "*", color=color, ms=14, mec="k")
     labelled(ax, title, "q mean m", "q log-std log s")
 axes[0].plot(pm_1d[0], 0.5 * np.log(pc_1d[0, 0]), "+", color="k", ms=14, mew=2, label="exact posterior")
 axes[0].legend(loc="upper right", fontsize=9)
 axes[1].legend(loc="lower center", fontsize=9)
-plt.show()
+show(fig, alt="Two contour plots of the gap KL(q || p(z|x)) over q's mean (x axis) and log standard deviation "
+              "(y axis), each with two Adam runs (solid and dashed) from a circle to a star. Left, "
+              "linear-Gaussian: one basin, and both runs end on the exact posterior, marked by a cross. Right, "
+              "the bimodal posterior at x = 2: two basins at means near -1.3 and +1.3, and each run ends in one "
+              "of them.")
 
-# %% [markdown]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: left, both runs land on the cross; right, each run falls into the basin it started nearer to.
+# Ask: is either right-hand minimum better than the other? (No: the posterior is symmetric.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Both runs on the left end on the exact posterior (the black cross); both on the right end on a mode, with
 # the gap stuck well above zero. The gap along the way:
 
@@ -468,16 +591,20 @@ def gap_path_square(fit):
 best_m, best_s, best_gap = square.best_gaussian(x_sq)
 fig, axes = subplots(1, 2, width=11.5, height=3.8)
 for i, fit in enumerate(fits_linear):
-    axes[0].semilogy(np.maximum(gap_path_linear(fit), 1e-16), color=(COLORS[1], COLORS[3])[i], label=f"run {i + 1}")
+    axes[0].semilogy(np.maximum(gap_path_linear(fit), 1e-16), ("-", "--")[i], color=(COLORS[1], COLORS[3])[i],
+                     label=f"run {i + 1}")
 labelled(axes[0], "linear-Gaussian: the gap goes to 0", "Adam step", "KL(q || p(z|x))  [nats, log scale]")
 axes[0].legend()
 for i, fit in enumerate(fits_square):
-    axes[1].plot(gap_path_square(fit), color=(COLORS[1], COLORS[3])[i], label=f"run {i + 1}")
+    axes[1].plot(gap_path_square(fit), ("-", "--")[i], color=(COLORS[1], COLORS[3])[i], label=f"run {i + 1}")
 axes[1].axhline(best_gap, color="k", ls="--", lw=1, label=f"best Gaussian q: {best_gap:.3f}")
 axes[1].set_ylim(0, 5)
 labelled(axes[1], "bimodal posterior: the gap stays positive", "Adam step", "KL(q || p(z|x))  [nats]")
 axes[1].legend()
-plt.show()
+show(fig, alt="The gap against Adam step for the two runs (solid and dashed). Left, linear-Gaussian, log scale: "
+              "it falls from about 10 nats to below 1e-15 by step 400. Right, bimodal posterior: it drops within "
+              "about 150 steps onto a dashed horizontal line at the best Gaussian gap, about 0.71 nats, and stays "
+              "there.")
 
 # %% tags=["nbval-check-output"]
 final_linear = [gap_path_linear(f)[-1] for f in fits_linear]
@@ -487,13 +614,41 @@ print("final gap, bimodal:        ", [f"{g:.2f}" for g in final_square], f" best
 assert max(final_linear) < 1e-8
 assert all(abs(g - best_gap) < 0.01 for g in final_square) and best_gap > 0.5
 
-# %% [markdown]
+# "Sticking the landing": at q = posterior each sample's gradient is exactly zero with log q detached, and
+# not without. One sample at a time, by autograd, for the linear-Gaussian problem of the left panels.
+stl_mean = torch.tensor(pm_1d, requires_grad=True)
+stl_log_std = torch.tensor(0.5 * np.log(np.diag(pc_1d)), requires_grad=True)
+joint_1d = torch_log_joint(model_1d, x_1d)
+per_sample = {"log q detached": [], "log q differentiated": []}
+for eps in torch.randn(8, 1, 1, generator=torch.Generator().manual_seed(9), dtype=torch.float64):
+    for label, (m_q, ls_q) in {"log q detached": (stl_mean.detach(), stl_log_std.detach()),
+                               "log q differentiated": (stl_mean, stl_log_std)}.items():
+        z_one = stl_mean + torch.exp(stl_log_std) * eps  # reparameterised: z moves with q's parameters
+        log_q_one = torch.distributions.Normal(m_q, torch.exp(ls_q)).log_prob(z_one).sum()
+        grads = torch.autograd.grad(joint_1d(z_one).sum() - log_q_one, (stl_mean, stl_log_std))
+        per_sample[label].append(max(g.abs().max().item() for g in grads))
+print("largest per-sample gradient at q = posterior:",
+      {label: f"{max(v):.1e}" for label, v in per_sample.items()})
+assert max(per_sample["log q detached"]) < 1e-10 and min(per_sample["log q differentiated"]) > 1e-3
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: to machine precision on the left; stuck at the best Gaussian gap, 0.71 nats, on the right.
+# Ask: would more steps or a smaller learning rate help on the right? (No: it is the family, not the optimiser.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Why does the fit pick one mode rather than cover both? $\mathrm{KL}(q \,\|\, p)$ averages
 # $\log q - \log p$ under $q$: putting $q$'s mass where $p(z \mid x)$ is tiny costs a lot, while leaving part of
 # $p$ uncovered costs nothing directly. This "zero-forcing" or **mode-seeking** behaviour is built into the
 # ELBO. A single Gaussian on one of two equal, well-separated modes misses half the mass, which costs
 # $\log 2$.
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: KL(q || p) averages under q, so mass where p is tiny is expensive and missed mass is free.
+# Ask: which direction of KL would make q cover both modes? (KL(p || q).)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # At $x = 2$ the best gap is slightly *above* $\log 2$, and not because the modes overlap: the best $q$ puts
 # about $10^{-12}$ of its mass on the other mode. Because the posterior is mirror-symmetric, for a $q$ that lives
 # on $z > 0$ the gap splits exactly (try it below, with pen and paper):
@@ -526,6 +681,12 @@ print(f"x = 1: best gap {best_gap_x1:.4f}, below log 2")
 assert abs(best_gap - (np.log(2) + kl_q_plus)) < 1e-6 and other_mode < 1e-9
 assert kl_q_plus > 0.01 and mode_skew < -0.3 and best_gap_x1 < np.log(2) - 0.1
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the excess over log 2 is not overlap (1e-12 of q's mass is on the other mode) but the skew of one
+# mode: log 2 + KL(q || p+) matches the gap to 1e-6.
+# Ask: why would overlap push the gap below log 2?
+
 # %% [markdown]
 # ### Erratum: the ELBO is differentiable in $\phi$ only through an estimator
 #
@@ -540,7 +701,13 @@ assert kl_q_plus > 0.01 and mode_skew < -0.3 and best_gap_x1 < np.log(2) - 0.1
 # problem, 1,000 estimates of each from $M = 100$ samples, against the exact gradient (central differences of
 # the closed-form ELBO):
 
-# %% tags=["nbval-check-output"]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the ELBO is smooth in phi, but its Monte Carlo estimate is only differentiable if the samples move
+# with phi.
+# Ask: what gradient do you get if you draw samples, then differentiate as if they were data?
+
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
 m0, s0 = pm_1d[0] + 1.0, 0.5 * np.sqrt(pc_1d[0, 0])
 R_phi, M_phi = 1_000, 100
 
@@ -575,6 +742,12 @@ for name, g in estimators.items():
         assert np.all(off < 4.5)  # unbiased
 assert np.all(estimators["reparameterisation"].std(0) < estimators["score function"].std(0))
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: fixed samples give noise around zero; the score function is unbiased but noisy; the
+# reparameterisation is unbiased and quiet.
+# Ask: which estimator survives when z is discrete? (The score function: notebook 06.)
+
 # %% [markdown]
 # ## 5 · Tightening the bound: importance weighting (IWAE)
 #
@@ -594,15 +767,29 @@ assert np.all(estimators["reparameterisation"].std(0) < estimators["score functi
 #
 # by Jensen over the $K$ leave-one-out sets. Each term on the right is a draw of $\mathcal L_{K-1}$, so taking
 # expectations gives $\mathcal L_K \ge \mathcal L_{K-1}$. The inequality holds for *every* set of samples, not
-# only on average, which the next cell checks row by row. For large $K$ the
-# delta method gives $\log p(x) - \mathcal L_K \approx \chi^2(p(z\mid x) \,\|\, q)/(2K)$, where
+# only on average, which a cell at the end of this section checks row by row.
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: IWAE moves the log outside an average of K weights; the leave-one-out trick and Jensen show that
+# the bound can only rise with K.
+# Ask: what is L_K as K goes to infinity, for a q that covers the posterior?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# For large $K$ the delta method gives $\log p(x) - \mathcal L_K \approx \chi^2(p(z\mid x) \,\|\, q)/(2K)$, where
 # $\chi^2 = \operatorname{Var}_q[w]/p(x)^2$: the bound closes like $1/K$, at a rate set by how well $q$ covers
 # the posterior.
 #
 # On the bimodal posterior ($x = 2$) we compare two Gaussians: the ELBO-optimal one from section 4 (one mode)
 # and a *mass-covering* one with the posterior's mean and variance. $\chi^2$ comes from grid quadrature and
 # $\mathcal L_K$ from 4 million draws of $q$, reused for every $K$ (as rows of $K$ weights).
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the rate 1/K has a constant, chi²/2, set by how well q covers the posterior.
+# Ask: which of our two Gaussians has the larger chi²?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # To see the $1/K$ law down to $K = 1000$ we need the small gap $\log p(x) - \mathcal L_K$ more precisely than
 # the spread of $\log \bar w$ allows. Here $\log p(x)$ is known, and $u = \bar w/p(x) - 1$ has mean exactly 0
 # (importance sampling is unbiased), so $\mathbb E[u - \log(1 + u)] = \log p(x) - \mathcal L_K$ as well, with far
@@ -610,7 +797,12 @@ assert np.all(estimators["reparameterisation"].std(0) < estimators["score functi
 # works for a $q$ that covers the posterior: for the mode-seeking $q$ the sample mean of $u$ sits near
 # $-1/2$, not 0, because the other mode is never visited.
 
-# %%
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a control variate: subtract something with known mean zero to cut the noise; it works only if q
+# really covers the posterior.
+
+# %% slideshow={"slide_type": "subslide"}
 log_px_sq = square.log_marginal(x_sq)
 mc_mean, mc_var = square.posterior_moments(x_sq)
 candidates = {
@@ -643,7 +835,8 @@ del log_w_all, rows_by_k, log_ratio, controlled
 
 fig, axes = subplots(1, 2, width=11.5, height=4.2)
 for (name, r), color in zip(iwae.items(), (COLORS[2], COLORS[3]), strict=True):
-    axes[0].errorbar(ks, r["L"], yerr=2 * r["se"], fmt="o-", color=color, ms=4, capsize=2, label=name)
+    fmt = "o-" if name.startswith("mass") else "s--"
+    axes[0].errorbar(ks, r["L"], yerr=2 * r["se"], fmt=fmt, color=color, ms=4, capsize=2, label=name)
 axes[0].axhline(log_px_sq, color="k", lw=1.2, label="log p(x) (quadrature)")
 axes[0].axhline(log_px_sq - np.log(2), color="k", ls=":", lw=1.2, label="log p(x) − log 2")
 axes[0].set_xscale("log")
@@ -659,9 +852,18 @@ axes[1].set_xscale("log")
 axes[1].set_yscale("log")
 labelled(axes[1], "The bound closes like 1/K", "K (importance samples)", "log p(x) − L_K  [nats]")
 axes[1].legend()
-plt.show()
+show(fig, alt="Left: the IWAE bound L_K against K on a log axis from 1 to 1000. The mass-covering q (circles, "
+              "solid) starts far below the panel and climbs to the horizontal line log p(x); the mode-seeking q "
+              "(squares, dashed) starts near -2.88 and stays flat just under the dotted line log p(x) - log 2. "
+              "Right: log-log plot of log p(x) - L_K for the mass-covering q, falling along the dashed line "
+              "chi^2/(2K) from K of about 20 on.")
 
-# %% [markdown]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the ELBO's favourite q stalls at log p(x) - log 2; the mass-covering q starts terribly and wins.
+# Ask: which q would you use as an importance-sampling proposal, and which to train a model?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The mass-covering $q$ starts with a terrible ELBO (its $\mathcal L_1 \approx -13.3$ is off the bottom of the
 # left panel: it wastes mass between the modes, where the likelihood is tiny), but its bound climbs to
 # $\log p(x)$, and from $K = 100$ on its gap follows the $\chi^2/(2K)$ line (right panel; at small $K$ the gap is
@@ -694,7 +896,12 @@ mass_cover = iwae["mass-covering q (posterior mean and variance)"]
 assert abs(mass_cover["elbo"] + 13.3) < 0.05 and mass_cover["L"][0] < log_px_sq - 1.6  # off the panel
 assert mass_cover["L"][-1] > mode["L"][-1] + 0.6  # climbs past the mode-seeking q
 
-# %% [markdown]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: L_1 equals the ELBO, the bound rises with K and stays below log p(x); the 1/K law holds from K = 100.
+# Ask: why can no K rescue the mode-seeking q?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The row-by-row check of $\mathcal L_K \ge \mathcal L_{K-1}$: for 10,000 rows of $K = 10$ weights of the
 # mass-covering $q$, the log of the average of all ten against the mean of the ten leave-one-out log averages.
 
@@ -709,12 +916,21 @@ print(f"rows where log(mean of 10) < mean of the leave-one-out logs: {np.sum(all
 print(f"L_10 estimate {all_ten.mean():.4f}  >=  L_9 estimate {leave_one_out.mean():.4f}")
 assert np.all(all_ten >= leave_one_out - 1e-12)
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: not a statistical check: the inequality holds in every one of the 10,000 rows.
+
 # %% [markdown]
 # ## 6 · Learning θ as well
 #
 # So far $\theta$ was fixed. Maximising the total ELBO over the model parameters $\theta$ and the variational
 # parameters $\phi$ *together* is how latent variable models are trained.
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: until now theta was fixed; now the ELBO becomes a training objective for the model too.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The gradient in θ, and Fisher's identity again
 #
 # $q$ does not depend on $\theta$, so the gradient moves inside the expectation and the $\log q$ term drops out:
@@ -736,7 +952,13 @@ assert np.all(all_ten >= leave_one_out - 1e-12)
 # $q$) and, at the posterior, against the matrix-calculus gradient of $\log \mathcal N(x; b, AA^\top + \Sigma)$ and
 # autograd through `torch.distributions.MultivariateNormal`.
 
-# %% tags=["nbval-check-output"]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: this is the bridge from 03: at q = posterior the ELBO touches log p(x) from below, so their slopes
+# agree, which is Fisher's identity.
+# Ask: what does this say about EM? (Its M-step follows the true gradient at the start.)
+
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
 A_t = torch.tensor(model.A, requires_grad=True)
 b_t = torch.tensor(model.b, requires_grad=True)
 log_noise_std = torch.tensor(0.5 * np.log(model.Sigma[0, 0]))  # random_model's noise is isotropic
@@ -776,6 +998,10 @@ assert np.allclose(grad_post[0], exact_theta.A, atol=1e-10) and np.allclose(grad
 assert all(np.allclose(g, a, atol=1e-10) for g, a in zip(grad_post, autograd_theta, strict=True))
 assert np.sum((grad_off[0] - exact_theta.A) ** 2) + np.sum((grad_off[1] - exact_theta.b) ** 2) > 0.1
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: three independent computations agree; off the posterior the ELBO gradient points elsewhere.
+
 # %% [markdown]
 # ### Learning probabilistic PCA
 #
@@ -792,7 +1018,12 @@ assert np.sum((grad_off[0] - exact_theta.A) ** 2) + np.sum((grad_off[1] - exact_
 # full-batch Adam on the closed-form ELBO (`helpers.elbo.fit_ppca_elbo`) on 500 points from a model with
 # $d = 5$, $k = 2$.
 
-# %%
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: probabilistic PCA has a closed-form maximum likelihood, so training by the ELBO can be graded exactly.
+# Ask: why can a linear encoder represent the exact posterior for every x?
+
+# %% slideshow={"slide_type": "subslide"}
 true_model = LinearGaussian(rng.standard_normal((5, 2)), rng.standard_normal(5), 0.3 * np.eye(5))
 _, x_data = true_model.sample(500, rng)
 n_data, d_data = x_data.shape
@@ -805,15 +1036,22 @@ loglik_true = true_model.log_marginal(x_data).sum()
 
 fig, ax = subplots()
 ax.semilogy(np.maximum(loglik_mle / n_data - fit.elbo_history, 1e-12), color=COLORS[0],
-            label="max log-likelihood − ELBO (training; floor at 1e-12)")
+            label="max log-likelihood − ELBO (training)")
 ax.axhline((loglik_mle - loglik_true) / n_data, color=COLORS[3], ls=":", lw=1.5,
            label="max log-likelihood − log-likelihood of the true θ")
 labelled(ax, "Maximising the ELBO over (θ, φ) reaches the maximum likelihood", "Adam step",
          "nats per data point (log scale)")
 ax.legend(loc="upper right")
-plt.show()
+show(fig, alt="Log-scale plot against Adam step of the maximum log-likelihood minus the ELBO per data point, "
+              "falling from about 5 nats to below 1e-10 nats by step 500, crossing a dotted horizontal line near "
+              "0.007 nats that marks how far the true parameters are below the maximum likelihood.")
 
-# %% tags=["nbval-check-output"]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the ELBO climbs to the maximum likelihood; it passes the true parameters early, as it should on a
+# finite sample.
+
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
 print(f"max log-likelihood per point (eigendecomposition)   {loglik_mle / n_data:.4f}")
 print(f"log-likelihood per point of the learned θ            {loglik_learned / n_data:.4f}")
 print(f"final ELBO per point                                 {fit.elbo_history[-1]:.4f}")
@@ -833,6 +1071,11 @@ assert loglik_learned > loglik_true
 # the variational autoencoder of notebook 05; there the posterior is no longer in $q$'s family, and the gap
 # we measured here will stay open.
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: agreement to 1e-6 nats per point; W is identified only up to rotation, W Wᵀ is not.
+# Ask: what changes when the decoder is a neural network? (Notebook 05.)
+
 # %% [markdown]
 # ### Erratum: raising the ELBO need not raise $\log p(x)$
 #
@@ -846,7 +1089,12 @@ assert loglik_learned > loglik_true
 # $a = x\,\mathbb E_q[z] / \mathbb E_q[z^2]$ (set the derivative of
 # $-\mathbb E_q[(x - az)^2]/(2 \cdot 0.5)$ to zero):
 
-# %% tags=["nbval-check-output"]
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the ELBO is log p(x) minus the gap, and either can move.
+# Ask: before the numbers: if q is held fixed, which way will a theta-step move the model?
+
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
 x_one, noise_var_one = 2.0, 0.5
 q_one_mean, q_one_cov = np.array([0.5]), np.array([[0.1**2]])
 steps = {"maximum likelihood": np.sqrt(x_one**2 - noise_var_one),
@@ -872,6 +1120,11 @@ assert 0.7 < after[2] - before[2] < 1.3 and after[1] < before[1] - 0.1 and after
 # closed by $\phi$; when $q$'s family cannot reach the posterior, the ELBO's maximiser over $(\theta, \phi)$
 # can trade likelihood for a posterior that $q$ can fit (notebook 05 measures the gaps this leaves in a VAE).
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: a nat of ELBO gained, a third of a nat of likelihood lost: the model bent its posterior towards q.
+# Ask: in a VAE, what plays the role of the fixed q? (An encoder that lags behind the decoder.)
+
 # %% [markdown]
 # ### Try it 1: the ELBO of a one-dimensional model, in closed form
 #
@@ -882,21 +1135,26 @@ assert 0.7 < after[2] - before[2] < 1.3 and after[1] < before[1] - 0.1 and after
 # (x - am - b)^2 + a^2 v$, and $\mathrm{KL}(\mathcal N(m, v) \,\|\, \mathcal N(0, 1)) = \tfrac12(v + m^2 - 1 - \log v)$.
 # (If you subtract the KL to the *posterior* instead, the checker will recognise the source's erratum.)
 
-# %%
+
+# %% nbgrader={"grade": false, "grade_id": "elbo_1d", "locked": false, "schema_version": 3, "solution": true, "task": false}
 a, b, noise_var, x_point, m_q, v_q = 1.5, 0.2, 0.5, 1.0, 0.3, 0.4
-answer = ...  # your code: the ELBO, a number in nats
+answer_elbo_1d = ...  # your code: the ELBO, a number in nats
+### BEGIN SOLUTION
+expected_ll = -0.5 * np.log(2 * np.pi * noise_var) - ((x_point - a * m_q - b) ** 2 + a**2 * v_q) / (2 * noise_var)
+kl_q_prior = 0.5 * (v_q + m_q**2 - 1 - np.log(v_q))
+answer_elbo_1d = expected_ll - kl_q_prior
+### END SOLUTION
 
-# %% jupyter={"source_hidden": true}
-# Reference solution (expand to read). It fills in the answer only if you left the placeholder.
-if answer is ...:
-    expected_ll = -0.5 * np.log(2 * np.pi * noise_var) - ((x_point - a * m_q - b) ** 2 + a**2 * v_q) / (2 * noise_var)
-    kl_q_prior = 0.5 * (v_q + m_q**2 - 1 - np.log(v_q))
-    answer = expected_ll - kl_q_prior
-
-# %%
-result = check_elbo_1d(answer, a, b, noise_var, x_point, m_q, v_q)
-assert result.passed, result
+# %% nbgrader={"grade": true, "grade_id": "elbo_1d_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+result = check_elbo_1d(answer_elbo_1d, a, b, noise_var, x_point, m_q, v_q)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
 result
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Set as homework or a five-minute in-class exercise; the checker names the source's erratum if a student
+# falls into it.
 
 # %% [markdown]
 # ### Try it 2: the IWAE estimate from importance weights
@@ -906,22 +1164,101 @@ result
 # log of the *average* weight, then the mean over rows. Work in log space (`scipy.special.logsumexp`, or
 # `helpers.monte_carlo.log_mean_exp`), since the weights themselves can underflow.
 
-# %%
-m_cover, v_cover = candidates["mass-covering q (posterior mean and variance)"]
+
+# %% nbgrader={"grade": false, "grade_id": "iwae_estimate", "locked": false, "schema_version": 3, "solution": true, "task": false}
 _, log_w_try = gaussian_log_weights(square, np.array([x_sq]), np.array([m_cover]), np.array([[v_cover]]),
                                     400 * 50, rng)
 log_w_try = log_w_try.reshape(400, 50)
-answer = ...  # your code: one number, the IWAE estimate with K = 50
+answer_iwae_estimate = ...  # your code: one number, the IWAE estimate with K = 50
+### BEGIN SOLUTION
+answer_iwae_estimate = float(np.mean(log_mean_exp(log_w_try, axis=1)))
+### END SOLUTION
 
-# %% jupyter={"source_hidden": true}
-# Reference solution (expand to read). It fills in the answer only if you left the placeholder.
-if answer is ...:
-    answer = float(np.mean(log_mean_exp(log_w_try, axis=1)))
+# %% nbgrader={"grade": true, "grade_id": "iwae_estimate_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+result = check_iwae_estimate(answer_iwae_estimate, log_w_try)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
+result
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the classic slip is the mean of log w, which is the ELBO, not the IWAE estimate.
+
+# %% [markdown]
+# ### Try it 3: predict the best uncorrelated q, then check it against a search
+#
+# Step 4 of the explorer's tour found the best *uncorrelated* Gaussian $q = \mathcal N(\mu, \operatorname{diag}(v_1,
+# v_2))$ for the tilted $k = 2$ posterior $\mathcal N(\mu, S)$ by a numerical search. Derive it instead. Write
+# $\mathrm{KL}(q \,\|\, p(z \mid x))$ for Gaussians with the same mean,
+# $\tfrac12\big[\operatorname{tr}(S^{-1}\operatorname{diag}(v)) - \sum_i \log v_i + \log\det S - k\big]$, set its
+# derivative in each $v_i$ to zero, and compute the two variances for `post_cov_2` (the posterior covariance
+# from the tour). The cell after the check compares your formula with the search and with the posterior's own
+# marginal variances.
+
+
+# %% nbgrader={"grade": false, "grade_id": "mean_field_variance", "locked": false, "schema_version": 3, "solution": true, "task": false}
+answer_mean_field_variance = ...  # your code: an array of the two variances v_1, v_2
+### BEGIN SOLUTION
+answer_mean_field_variance = 1 / np.diag(np.linalg.inv(post_cov_2))
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "mean_field_variance_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+result = check_mean_field_variance(answer_mean_field_variance, post_cov_2)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
+result
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Ask the class to predict before deriving: narrower or wider than the posterior's marginals? Then derive.
 
 # %%
-result = check_iwae_estimate(answer, log_w_try)
-assert result.passed, result
-result
+# The search of the tour, against the closed form and the marginal variances (runs whatever your answer).
+print("variances of the searched best diagonal q:", np.exp(2 * searched.x).round(4))
+print("closed form 1 / (S^-1)_ii:                ", (1 / np.diag(np.linalg.inv(post_cov_2))).round(4))
+print("posterior marginal variances S_ii:         ", np.diag(post_cov_2).round(4))
+assert np.allclose(np.exp(2 * searched.x), 1 / np.diag(np.linalg.inv(post_cov_2)), rtol=1e-5)
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: the closed form matches the search, and it is narrower than the marginals: mean-field
+# underestimates uncertainty.
+
+# %% [markdown]
+# ### On paper: the gap of a one-mode q
+#
+# In section 4 the posterior is mirror-symmetric, $p(z \mid x) = p(-z \mid x)$. Let $q$ be any density with
+# $q(z) = 0$ for $z \le 0$, and $p_+(z) = 2\,p(z \mid x)\,\mathbb 1[z > 0]$. Show that
+# $\mathrm{KL}(q \,\|\, p(z \mid x)) = \log 2 + \mathrm{KL}(q \,\|\, p_+)$. Why can no Gaussian $q$ reach a gap of
+# exactly $\log 2$ at $x = 2$, and why does a $q$ that straddles both modes (as at $x = 1$) escape this bound?
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Set as homework. The identity is checked numerically on the next slide with a truncated q.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "one_mode_gap_derivation", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# **Worked answer.** $p_+$ is a density: by symmetry $\int_0^\infty p(z \mid x)\,dz = \tfrac12$. Where $q > 0$ we
+# have $z > 0$, so $p(z \mid x) = p_+(z)/2$ and
+# $\log\frac{q(z)}{p(z \mid x)} = \log\frac{q(z)}{p_+(z)} + \log 2$. Averaging under $q$ (whose mass is 1) gives
+# $\mathrm{KL}(q \,\|\, p(z \mid x)) = \mathrm{KL}(q \,\|\, p_+) + \log 2$. A KL is zero only when the two densities
+# are equal (section 1), and $p_+$ is not a Gaussian (it is zero for $z \le 0$ and skewed), so a Gaussian $q$ has
+# $\mathrm{KL}(q \,\|\, p_+) > 0$, and a Gaussian puts a little mass on $z \le 0$ as well, which the identity does
+# not cover; at $x = 2$ that mass is $10^{-12}$, so the gap is $\log 2$ plus the mismatch with one skewed mode,
+# 0.0185 nats. A $q$ that straddles the modes has mass on both sides, so the premise fails: its gap is
+# $\mathrm{KL}(q \,\|\, p(z \mid x))$ against the whole posterior, which can be below $\log 2$ (0.55 at $x = 1$).
+
+# %%
+# The identity, numerically, for a q that is exactly zero on z <= 0 (a Gaussian truncated at 0, grid quadrature).
+q_half = truncnorm(-best_m / best_s, np.inf, loc=best_m, scale=best_s)
+log_q_trunc = q_half.logpdf(z_half)
+kl_trunc_post = np.sum(np.exp(log_q_trunc) * (log_q_trunc - square.log_posterior(z_half[:, None], x_sq))) * dz_half
+kl_trunc_plus = np.sum(np.exp(log_q_trunc) * (log_q_trunc - log_p_plus)) * dz_half
+print(f"KL(q || p(z|x)) = {kl_trunc_post:.6f};  log 2 + KL(q || p+) = {np.log(2) + kl_trunc_plus:.6f}")
+assert abs(kl_trunc_post - (np.log(2) + kl_trunc_plus)) < 1e-9
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: for a q that lives on one side, the split is exact.
 
 # %% [markdown]
 # ## Summary
@@ -945,7 +1282,13 @@ result
 # [Next: 05 · The variational autoencoder](05_variational_autoencoder.ipynb): neural networks for
 # $p_\theta(x \mid z)$ and $q_\phi(z \mid x)$, trained on handwritten digits with everything above. Later,
 # [06 · Discrete latents](06_discrete_latents.ipynb) asks what remains when $z$ is discrete.
-#
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: recap with the two decompositions on the board; then the three extra errata in one sentence each.
+# Ask: which sentence of the source would you now rewrite first?
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ## References
 #
 # - Source derivation: "Variational Inference for Latent Variable Models" (blog post, 2025), whose intuition
@@ -962,3 +1305,6 @@ result
 # - Y. Burda, R. Grosse, R. Salakhutdinov (2016). Importance weighted autoencoders. *ICLR*.
 # - M. E. Tipping, C. M. Bishop (1999). Probabilistic principal component analysis. *Journal of the Royal
 #   Statistical Society B* 61, 611–622.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Point to Blei et al. for a review and Burda et al. for IWAE.
