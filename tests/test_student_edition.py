@@ -122,13 +122,24 @@ def test_reveal_solution_refuses_unknown_names():
 
 @pytest.mark.parametrize("prefix", EDITION)
 def test_student_edition_runs_to_the_end_with_not_attempted_yet(edition, prefix):
-    """Run All on the untouched student edition, from its own folder: no error, and every check says so."""
+    """Run All on the student edition, from its own folder: every check says "not attempted yet", nothing stops.
+
+    In 00 the first answer is broken (it raises): its error shows, and Run All still reaches the end.
+    """
     path = _student(edition, prefix)
     nb = nbformat.read(path, as_version=4)
+    answers = [c for c in nb.cells if _grading(c).get("solution") and c.cell_type == "code"]
+    if prefix == "00":
+        answers[0].source = answers[0].source.replace("# YOUR CODE HERE", "1 / 0  # a broken answer")
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
-    assert not errors, f"{path.name}: {errors[0].ename}: {errors[0].evalue}"
-    checks = [c for c in nb.cells if _grading(c).get("grade") and c.cell_type == "code"]
+    errors = [(c, o) for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    if prefix == "00":
+        assert [(c.id, o.ename) for c, o in errors] == [(answers[0].id, "ZeroDivisionError")]
+    else:
+        assert not errors, f"{path.name}: {errors[0][1].ename}: {errors[0][1].evalue}"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "Run All stopped before the end"
+    checks = [c for c in code if _grading(c).get("grade")]
     assert checks
     for cell in checks:
         shown = " ".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs)

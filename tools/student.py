@@ -102,11 +102,26 @@ def add_reveal_lines(nb, number: str) -> None:
         index = after + 1
 
 
+def let_run_all_continue(nb) -> None:
+    """Tag answer and check cells ``raises-exception``: a learner's broken answer shows its error, and Run All goes on.
+
+    JupyterLab (and nbclient) stop *Run All* at the first error except in cells with this tag; the checks themselves
+    never raise, so the tag only matters for the learner's own code.
+    """
+    for cell in nb.cells:
+        grading = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and (grading.get("solution") or grading.get("grade")):
+            tags = cell.metadata.setdefault("tags", [])
+            if "raises-exception" not in tags:
+                tags.append("raises-exception")
+
+
 def finish_student_notebook(path: Path, target: Path) -> None:
     """nbgrader's release notebook plus the reveal lines, without the instructor's saved widget state."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)  # the outputs that showed those widgets are cleared
     add_reveal_lines(nb, path.name[:2])
+    let_run_all_continue(nb)
     nbformat.validate(nb)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
