@@ -55,10 +55,10 @@ MEASURE = """([h, v]) => {
   const slide = inner.length ? inner[v] : stack;
   const heading = slide.querySelector('h1, h2, h3, h4');
   const text = (heading || slide).textContent.replace(/\\u00b6/g, '').trim().replace(/\\s+/g, ' ');
-  // Content that scrolls inside the slide (a wide table or equation in a scrolling box) is overflow too:
-  // add the largest hidden extent of any box that shows a scroll bar.
+  // Content that scrolls inside the slide (a wide table or equation in a scrolling box, or the slide itself
+  // cut to a height with a scroll bar) is overflow too: add the largest hidden extent of any scrolling box.
   let innerX = 0, innerY = 0;
-  for (const el of slide.querySelectorAll('*')) {
+  for (const el of [slide, ...slide.querySelectorAll('*')]) {
     if (!el.clientWidth && !el.clientHeight) continue;
     const style = getComputedStyle(el);
     if (/auto|scroll/.test(style.overflowX)) innerX = Math.max(innerX, el.scrollWidth - el.clientWidth);
