@@ -93,16 +93,19 @@ def test_every_slide_fits_1280x720(decks, slide_page, artifacts_dir):
 
 
 def test_measurement_sees_an_overflowing_slide(slide_page, tmp_path):
-    """The fit check can fail: a slide with a 1500 px tall block measures taller than the slide."""
+    """The fit check can fail: a tall block, a wide block and a scrolling box each make a slide overflow."""
     cells = [nbformat.v4.new_markdown_cell("# 97 · Fits\n\nShort."),
              nbformat.v4.new_markdown_cell('## Too tall\n\n<div style="height: 1500px">tall</div>'),
-             nbformat.v4.new_markdown_cell("### Too wide\n\n<div style=\"width: 2000px\">wide</div>")]
+             nbformat.v4.new_markdown_cell("### Too wide\n\n<div style=\"width: 2000px\">wide</div>"),
+             nbformat.v4.new_markdown_cell('### Scrolls\n\n<div style="height: 300px; overflow-y: auto">'
+                                           '<div style="height: 900px">long</div></div>')]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "97_fit_probe.ipynb")
     _build(tmp_path / "out", "--notebooks", str(tmp_path))
     slides = slide_fit.measure_deck(slide_page, tmp_path / "out" / "97_fit_probe.slides.html")
-    assert [s.label for s in slides] == ["1.1", "2.1", "2.2"]
-    assert [s.overflows for s in slides] == [False, True, True], slides
-    assert slides[1].height >= 1500 and slides[2].width >= 2000, slides
+    assert [s.label for s in slides] == ["1.1", "2.1", "2.2", "2.3"]
+    assert [s.overflows for s in slides] == [False, True, True, True], slides
+    # The third is short on the page, but a box on it scrolls 600 px of hidden content.
+    assert slides[1].height >= 1500 and slides[2].width >= 2000 and slides[3].height >= 900, slides
 
 
 def test_no_reference_solution_on_any_slide(decks):
