@@ -175,7 +175,7 @@ assert own > 0.95 and 0 < shared < 30
 # differentiated.
 # Ask: which term does the source's extra p(z) corrupt?
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output"] slideshow={"slide_type": "subslide"}
 logits = torch.zeros(3, dtype=f64, requires_grad=True)
 means = (means_true + torch.tensor([[0.6, 0.4], [-0.5, 0.0], [0.0, 0.5]], dtype=f64)).requires_grad_(True)
 gaussian_mixture_log_marginal(x_mix, logits, means, covs_true).sum().backward()
