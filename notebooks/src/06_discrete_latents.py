@@ -685,6 +685,12 @@ print("   tau   bias^2/|g|^2  (s.e.)   variance/|g|^2   mse/|g|^2")
 for tau, b, se, v, m in zip(temperatures, bias2, bias2_se, variance, mse, strict=True):
     print(f"{tau:6.3f}   {b:10.4f}  ({se:.4f})   {v:12.4f}   {m:10.4f}")
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: read the table from cold to hot: the bias column rises (the coldest values are within their noise), the
+# variance column falls, and their sum is smallest in the middle.
+# Ask: at which temperature would you stop, and would your answer change with a larger M?
+
 # %% slideshow={"slide_type": "subslide"}
 resolved = bias2 > 2 * bias2_se  # a bias² smaller than its noise is drawn as an upper bound
 fig, ax = subplots(width=7.8, height=4.0)
