@@ -323,6 +323,28 @@ def test_grid_posterior_mode_is_within_a_cell_of_the_optimum():
         assert -res.fun >= _numpy_log_joint(model, row, mode[i]) - 1e-9
 
 
+def test_grid_posterior_moments_match_an_independent_trapezoid_grid():
+    model = _tiny(data_dim=12, hidden=(16,), scale=3.0)
+    x = _binary(3, 12, seed=7)
+    mean, cov = V.grid_posterior_moments(model, x, 300, images_per_chunk=2)  # two chunks: stitching checked
+    assert mean.shape == (3, 2) and cov.shape == (3, 2, 2)
+    axis = np.linspace(-6, 6, 401)
+    z = np.stack(np.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)
+    w = np.ones(len(axis))
+    w[[0, -1]] = 0.5
+    log_rule = (np.log(w)[:, None] + np.log(w)[None, :]).ravel()
+    for i in range(len(x)):
+        # Trapezoid rule on nodes that include the box edges, NumPy network, NumPy moments.
+        log_post = _numpy_log_joint(model, x[i].astype(np.float64), z) + log_rule
+        p = np.exp(log_post - logsumexp(log_post))
+        m = p @ z
+        c = (z - m).T @ ((z - m) * p[:, None])
+        assert np.allclose(mean[i], m, atol=1e-6)
+        assert np.allclose(cov[i], c, atol=1e-6)
+        assert np.all(np.linalg.eigvalsh(cov[i]) > 0)
+    assert abs(cov[0, 0, 1] / np.sqrt(cov[0, 0, 0] * cov[0, 1, 1])) > 0.01  # the test has a correlation to see
+
+
 def test_fit_gaussian_q_starts_where_told_and_restores_trainable_flags():
     model = _tiny()
     x = _binary(3, 6)

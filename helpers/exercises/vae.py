@@ -10,7 +10,7 @@ from scipy.special import logsumexp
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
-__all__ = ["check_reparameterised_sample", "check_kl_to_prior", "check_iwae_bound"]
+__all__ = ["check_reparameterised_sample", "check_kl_to_prior", "check_iwae_bound", "check_diagonal_gap"]
 
 
 # Looser than the default: answers computed in float32 torch are welcome.
@@ -78,3 +78,49 @@ def check_iwae_bound(answer, log_w) -> ExerciseResult:
     ]
     return compare("iwae_bound", answer, expected, what="the IWAE bound per image", slips=slips,
                    rtol=1e-6, atol=1e-8)
+
+
+def diagonal_gap(cov) -> float:
+    """min over diagonal Gaussians q of KL(q || N(m, cov)) = 1/2 (log det cov + sum_r log (cov^-1)_rr), in nats.
+
+    The best q has the posterior's mean and variances 1 / (cov^-1)_rr (the precisions' diagonal).
+    """
+    cov = np.asarray(cov, dtype=np.float64)
+    precision = np.linalg.inv(cov)
+    return 0.5 * (np.linalg.slogdet(cov)[1] + np.sum(np.log(np.diag(precision))))
+
+
+def check_diagonal_gap(answer, cov) -> ExerciseResult:
+    """Exercise: the approximation gap a diagonal q leaves on a Gaussian posterior N(m, cov), a number in nats.
+
+    The usual slips: the moment-matched q (variances cov_rr, which minimises KL(p || q), not KL(q || p)), the
+    reversed KL of that q, the 2-D formula -1/2 log(1 - rho^2) summed over pairs, and 0 ("a Gaussian
+    posterior leaves no gap").
+    """
+    cov = _as_array(cov)
+    if cov is None or cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"cov must be a square matrix, got {None if cov is None else cov.shape}")
+    if not np.allclose(cov, cov.T) or np.any(np.linalg.eigvalsh(cov) <= 0):
+        raise ValueError("cov must be symmetric positive definite")
+    k = cov.shape[0]
+    var = np.diag(cov)
+    precision_diag = np.diag(np.linalg.inv(cov))
+    logdet = np.linalg.slogdet(cov)[1]
+    sd = np.sqrt(var)
+    corr = cov / np.outer(sd, sd)
+    upper = np.triu_indices(k, 1)
+    slips = [
+        (0.5 * (np.sum(precision_diag * var) - k + logdet - np.sum(np.log(var))),
+         "that is KL(q || p) for q with the posterior's own variances cov_rr (moment matching). That q minimises "
+         "KL(p || q); minimising KL(q || p) over diagonal q gives narrower variances, 1 / (cov^-1)_rr."),
+        (0.5 * (np.sum(np.log(var)) - logdet),
+         "that is KL(p || q) for the moment-matched q: the KL is the wrong way round. (In 2-D the two happen to "
+         "coincide; here they do not.)"),
+        (np.sum(-0.5 * np.log(1.0 - corr[upper] ** 2)),
+         "the 2-D formula -1/2 log(1 - rho^2) summed over pairs: in more than two dimensions the correlations do "
+         "not add pair by pair. Work from the precision matrix cov^-1."),
+        (0.0, "a Gaussian posterior is matched exactly only by a q with a full covariance; a diagonal q leaves "
+              "a gap whenever cov has off-diagonal entries."),
+    ]
+    return compare("diagonal_gap", answer, diagonal_gap(cov), what="the gap in nats", slips=slips,
+                   rtol=1e-6, atol=1e-9)
