@@ -122,3 +122,72 @@ def test_every_figure_has_alt_text(path):
             if "image/png" in output.get("data", {}):
                 alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
                 assert len(alt.strip()) >= 10, f"{path.name} cell {index}: a figure without alt text"
+
+
+# The notation table of 00_start_here, as patterns a test can check in every notebook's prose and figure labels.
+# Lines that quote the source derivation (markdown blockquotes, "> ...") are exempt: quotations are verbatim.
+NOTATION_RULES = [
+    ("σ is only a standard deviation: write the logistic function sigm, never σ(·)",
+     re.compile(r"\\sigma(?:_\{[^}]*\}|_[A-Za-z0-9])?\s*(?:\\left|\\big|\\Big)?\(|σ(?:_\w)?\("), "all"),
+    ("Monte Carlo samples are counted by M with index m (the data set by N and i); S is a covariance, n unused",
+     re.compile(r"\$[NSn]\$\s+(?:(?!training|test|data)[\w-]+\s+){0,2}?samples?\b|\\frac\s*\{?1\}?\s*\{?[Sn]\}?\s*\\sum"
+                r"|\\sum_\{?[sn]\s*=|\\sum_n\b"), "markdown"),
+    ("K is the IWAE sample count only: mixture components are J",
+     re.compile(r"\$K\$[\s-]+(?:mixture\s+)?(?:components?|terms|clusters)\b|mixture of \$K\$|sum of \$K\$"),
+     "markdown"),
+]
+
+
+def _checked_text(cell, where):
+    if cell["cell_type"] == "markdown" and where in ("all", "markdown"):
+        lines = "".join(cell["source"]).splitlines()
+        return "\n".join(line for line in lines if not line.lstrip().startswith(">"))
+    if cell["cell_type"] == "code" and where == "all":  # figure labels and comments
+        return "".join(cell["source"])
+    return ""
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notation_follows_the_table_in_00(path):
+    problems = []
+    for cell in _load(path)["cells"]:
+        for rule, pattern, where in NOTATION_RULES:
+            for match in pattern.finditer(_checked_text(cell, where)):
+                problems.append(f"{rule}: {match.group(0)!r}")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_the_notation_table_in_00_states_the_checked_rules():
+    start = next(p for p in NOTEBOOKS if p.stem.startswith("00"))
+    markdown = "\n".join("".join(c["source"]) for c in _load(start)["cells"] if c["cell_type"] == "markdown")
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in markdown.splitlines()
+            if line.startswith("| ") and line.count("|") >= 3}
+    assert "standard deviation" in rows.get("$\\sigma$", "") and "never" in rows["$\\sigma$"]
+    assert "logistic" in rows.get("$\\operatorname{sigm}(a)$", "")
+    assert "Monte Carlo" in rows.get("$M$, $m$", "")
+    assert "IWAE" in rows.get("$K$", "") and "nothing else" in rows["$K$"]
+    assert "mixture" in rows.get("$J$", "")
+    assert "data-set" in rows.get("$N$, $i$", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        (r"the decoder's probabilities $\sigma(\ell_\theta(z))$", True),
+        (r"$z_j \sim \operatorname{Bernoulli}(\sigma\big(a_j\big))$", True),
+        ("label: σ(ℓ(z))", True),
+        (r"$\operatorname{sigm}(a)$, and $\sigma_\phi \varepsilon$ with $\sigma = 0.3$", False),
+        ("> the source's $\\sigma(z)$, quoted", False),
+        (r"an average over $S$ samples, $\frac{1}{S}\sum_{s=1}^S f(z_s)$", True),
+        (r"$\frac1M\sum_{m=1}^M p(x\mid z_m)$ from $M$ prior samples", False),
+        (r"a mixture of $K$ Gaussians, a sum of $K$ terms", True),
+        (r"$J$ components; the IWAE bound with $K$ importance samples", False),
+        (r"the $N$ training samples", False),
+        (r"a sum over the data, $\sum_n \log p(x_n)$", True),
+        (r"an exact sum over states, $\sum_s q_\phi(s \mid x)$", False),
+    ],
+)
+def test_notation_rules_catch_what_they_should(text, flagged):
+    cell = {"cell_type": "markdown", "source": [text]}
+    hits = [p.pattern for _, p, where in NOTATION_RULES if p.search(_checked_text(cell, where))]
+    assert bool(hits) is flagged, (text, hits)
