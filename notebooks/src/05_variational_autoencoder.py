@@ -378,7 +378,7 @@ for c in range(10):
     axes[0].scatter(pts[:, 0], pts[:, 1], s=9, color=tab10(c), marker=markers[c], label=str(c), alpha=0.7)
     axes[0].annotate(str(c), np.median(pts, axis=0), fontsize=15, fontweight="bold", ha="center", va="center",
                      bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": tab10(c), "alpha": 0.85})
-axes[0].legend(title="digit", markerscale=2, fontsize=8, loc="upper right", ncols=2)
+axes[0].legend(title="digit", markerscale=2, fontsize=8, loc="lower right", ncols=2)
 axes[0].set_aspect("equal")
 labelled(axes[0], "Encoder means of the training images", "z₁", "z₂")
 axes[1].imshow(mosaic, cmap="gray_r", vmin=0, vmax=1)
@@ -562,7 +562,7 @@ assert np.all(approximation_gap > 0)
 assert np.all(amortisation_gap > -1e-3)
 assert amortisation_gap.mean() > 10 * se_mc
 assert encoder_start_loss.max() > 0.5  # for some images the encoder's q sits on the wrong mode
-assert amortisation_gap.mean() > approximation_gap.mean()  # here the amortisation gap is the larger part
+assert amortisation_gap.mean() > 3 * approximation_gap.mean()  # here the amortisation gap is several times larger
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: both gaps computed twice, by quadrature and by Monte Carlo, agree within the Monte Carlo error; the
@@ -623,10 +623,11 @@ assert tilt_cost.mean() < 0.5 * approximation_gap.mean()  # ... and on average l
 # follow either. So "the posterior is not Gaussian" and "q is diagonal" are both part of the answer, and here
 # the first is the larger part.
 #
-# Here the amortisation gap is the larger part: a single encoder, trained for a few seconds, lands near but
-# not on each image's best Gaussian, and now and then on the wrong mode (for some images the fit from the
-# encoder's start ends more than half a nat worse than the fit from the posterior's mode, asserted above). The
-# approximation gap is what even a perfect encoder would leave. Three test images make this
+# Between the two gaps, the amortisation gap is several times the approximation gap here (both printed above):
+# a single encoder, trained for a few seconds, lands near but not on a typical image's best Gaussian, and now
+# and then on the wrong mode (for some images the fit from the encoder's start ends more than half a nat worse
+# than the fit from the posterior's mode, asserted above). The approximation gap is what even a perfect encoder
+# would leave. Three test images make this
 # visible: the exact posterior $p_\theta(z \mid x)$ (filled contours, from the grid), the encoder's $q_\phi$
 # and the best $q^*_x$ (2-standard-deviation ellipses, gaps in nats in the legend). Left, the image with the
 # largest amortisation gap; middle, the largest approximation gap; right, a typical image.
