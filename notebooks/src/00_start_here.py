@@ -41,7 +41,12 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # The course follows one argument. A latent variable model explains data $x$ through an unobserved $z$; fitting it by
 # maximum likelihood needs $\log p_\theta(x) = \log \int p_\theta(x\mid z)\,p(z)\,dz$, which is rarely computable.
 # Each notebook takes one step from *we cannot compute this* to *we train a model that works anyway*.
-#
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say: write $\log p_\theta(x) = \log \int p_\theta(x\mid z)\,p(z)\,dz$ on the board and leave it there all course.
+# Ask: for which $p_\theta(x\mid z)$ can you do this integral by hand? (Notebook 01 answers.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # | # | notebook | you leave knowing |
 # |---|---|---|
 # | 00 | [Start here](00_start_here.ipynb) | the map, the notation, how to run the checks |
@@ -51,11 +56,13 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # | 04 | [Jensen and the ELBO](04_jensen_and_the_elbo.ipynb) | the evidence lower bound, its two decompositions, the gap $\mathrm{KL}(q\,\|\,p(z\mid x))$, IWAE; the interactive ELBO-gap explorer |
 # | 05 | [The variational autoencoder](05_variational_autoencoder.ipynb) | amortised inference, a VAE trained on real digits, its ELBO, IWAE and exact $\log p(x)$ |
 # | 06 | [Discrete latents](06_discrete_latents.ipynb) | sums instead of integrals, the cost of enumeration, score-function and relaxed gradients |
+# | 07 | [Closing the gap](07_closing_the_gap.ipynb) | flows by the change of variables; diagonal, full-covariance and planar-flow $q$ against the exact $\log p_\theta(x)$; semi-amortised refinement and the amortisation gap |
+# | 08 | [Objectives and discrete codes](08_objectives_and_discrete_codes.ipynb) | what training with the IWAE bound does to the decoder and to the encoder; a categorical-latent VAE whose $\log p_\theta(x)$ and ELBO are exact sums; Gumbel-softmax vs the score function |
 #
 # Read them in order: each builds on the ideas, and often the models, of the ones before it.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Say: one argument runs through all seven notebooks: we cannot compute log p(x), so we bound it and train the bound.
+# Say: one argument runs through every notebook: we cannot compute log p(x), so we bound it and train the bound.
 # Ask: which step do you expect to be hardest, and why?
 
 # %% [markdown]
