@@ -68,24 +68,18 @@ def test_exercises_have_checks_and_collapsed_solutions(path):
     tries = [i for i, s in enumerate(sources) if cells[i]["cell_type"] == "markdown" and "### Try it" in s]
     assert len(tries) >= 2, f"{path.name}: needs at least two 'Try it' exercises"
     for i in tries:
+        # nbgrader markup (docs/authoring.md): a solution cell, then a graded check cell with hidden tests.
         grading = cells[i + 1].get("metadata", {}).get("nbgrader")
-        if grading is None:  # the old form (a hidden cell fills in the answer), until every notebook is converted
-            answer, solution, check = cells[i + 1], cells[i + 2], cells[i + 3]
-            assert "answer = ..." in "".join(answer["source"]), f"{path.name}: exercise after {sources[i][:40]!r}"
-            assert solution.get("metadata", {}).get("jupyter", {}).get("source_hidden") is True
-            assert "if answer is ...:" in "".join(solution["source"])
-            check_src = "".join(check["source"])
-            assert re.search(r"check_\w+\(answer", check_src) and "assert result.passed" in check_src
-        else:  # nbgrader markup (docs/authoring.md): solution cell, then a graded check cell with hidden tests
-            solution, check = cells[i + 1], cells[i + 2]
-            grade_id = grading["grade_id"]
-            solution_src, check_src = "".join(solution["source"]), "".join(check["source"])
-            assert grading.get("solution") is True, f"{path.name}: {grade_id}: answer cell must be a solution cell"
-            assert f"answer_{grade_id} = ..." in solution_src and "### BEGIN SOLUTION" in solution_src
-            check_meta = check.get("metadata", {}).get("nbgrader", {})
-            assert check_meta.get("grade") is True and check_meta.get("points", 0) > 0, f"{path.name}: {grade_id}"
-            assert re.search(rf"check_\w+\(answer_{grade_id}\b", check_src), f"{path.name}: {grade_id}"
-            assert "### BEGIN HIDDEN TESTS" in check_src and "assert result.passed" in check_src
+        assert grading is not None, f"{path.name}: the cell after {sources[i][:40]!r} must be an nbgrader solution cell"
+        solution, check = cells[i + 1], cells[i + 2]
+        grade_id = grading["grade_id"]
+        solution_src, check_src = "".join(solution["source"]), "".join(check["source"])
+        assert grading.get("solution") is True, f"{path.name}: {grade_id}: answer cell must be a solution cell"
+        assert f"answer_{grade_id} = ..." in solution_src and "### BEGIN SOLUTION" in solution_src
+        check_meta = check.get("metadata", {}).get("nbgrader", {})
+        assert check_meta.get("grade") is True and check_meta.get("points", 0) > 0, f"{path.name}: {grade_id}"
+        assert re.search(rf"check_\w+\(answer_{grade_id}\b", check_src), f"{path.name}: {grade_id}"
+        assert "### BEGIN HIDDEN TESTS" in check_src and "assert result.passed" in check_src
         outputs = [json.dumps(o, ensure_ascii=False) for o in check.get("outputs", [])]
         assert any("✔ correct" in o for o in outputs), f"{path.name}: check not green"
 
