@@ -31,11 +31,11 @@ from nbclient import NotebookClient
 
 from tools.course import COURSE_BRANCH, COURSE_REPO, ROOT, notebook_sources, select, widget_state
 from tools.course import NOTEBOOK_DIR as OUT
+from tools.slides import COLAB_TAG, set_slide_types
 
 # sha256 of each notebook as this tool last wrote it: a file that still matches was not edited by hand since.
 BUILD_RECORD = ROOT / ".build-record.json"
 
-COLAB_TAG = "colab-setup"
 _BADGE_MARK = "colab-badge.svg"
 
 COLAB_SETUP = f'''\
@@ -111,6 +111,7 @@ def build(src: Path, execute: bool = True) -> float:
     }
     nb.metadata.pop("jupytext", None)
     add_course_cells(nb, src.stem)
+    set_slide_types(nb)  # RISE reads the slide boundaries from the metadata; `make slides` uses the same rule
     for index, cell in enumerate(nb.cells):
         if cell.id != COLAB_TAG:
             cell.id = f"cell-{index:03d}"  # jupytext draws random ids; fixed ones keep rebuilds' diffs small
