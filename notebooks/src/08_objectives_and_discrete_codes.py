@@ -17,7 +17,7 @@
 #
 # **Prerequisites:** [06 · Discrete latents](06_discrete_latents.ipynb) (score function, baselines,
 # Gumbel-softmax) and [07 · Closing the gap](07_closing_the_gap.ipynb) (the gaps, `refine_q`).
-# **Run time:** about 45 s on a 2-core laptop CPU, every training included (no pretrained weights).
+# **Run time:** about 35 s on a 2-core laptop CPU, every training included (no pretrained weights).
 #
 # Notation (the table of notebook 00): $K$ is the IWAE sample count; the categorical latent has $D$ variables with
 # $C$ values each; $\tau$ is the Gumbel-softmax temperature. All numbers are nats per test image.
