@@ -20,7 +20,7 @@
 #
 # **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the
 # exact $\log p_\theta(x)$ by quadrature and the two gaps).
-# **Run time:** about 25 s on a 2-core laptop CPU, three trainings included (no pretrained weights).
+# **Run time:** about 40 s on a 2-core laptop CPU, three trainings included (no pretrained weights).
 #
 # Notation (the table of notebook 00): $p(z) = \mathcal N(0, I_k)$ with $k = 2$, decoder $p_\theta(x \mid z)$,
 # $q_\phi(z \mid x)$ the encoder's approximate posterior. $M$ counts Monte Carlo draws and $K$ the IWAE samples;
