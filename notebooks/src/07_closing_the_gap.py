@@ -6,7 +6,8 @@
 # **amortisation gap**, because the encoder does not find that best Gaussian. This notebook attacks each part
 # and measures what it buys, with every number checked against the exact $\log p_\theta(x)$ of the same
 # decoder (a 2-D latent, so quadrature still works).
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**
 # - write the change-of-variables formula for a normalising flow in a few lines and check it against autograd's
 #   Jacobian and against the area of a box;
@@ -17,7 +18,8 @@
 # - refine the encoder's $q$ with a few gradient steps per test image (semi-amortised inference) and watch the
 #   amortisation gap shrink with the number of steps;
 # - read one closing table: method, training time, ELBO, IWAE-5000, exact $\log p_\theta(x)$ and both gaps.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the
 # exact $\log p_\theta(x)$ by quadrature and the two gaps).
 # **Run time:** about 40 s on a 2-core laptop CPU, three trainings included (no pretrained weights).
@@ -27,10 +29,10 @@
 # all logs are natural, every number is in nats per test image.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Start from 05's last table: the total gap was about a nat, most of it amortisation. Ask: which of the two parts
+# Start from 05's last table: the total gap was almost two nats, most of it amortisation. Ask: which of the two parts
 # would a more flexible $q$ remove, and which would a better optimiser remove? Today we measure both.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import time
 
 import numpy as np
@@ -74,7 +76,7 @@ print(f"train {x_train.shape}, test {x_test.shape}")
 # $w^\top \hat u > -1$; `helpers.flows.constrain_u` maps any $u$ to such a $\hat u$ (and $u = 0$ to the
 # identity). Here are four layers applied to a standard normal, with hand-picked parameters.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 demo = torch.tensor([  # one row per layer: u (2), w (2), b
     [1.2, 0.0, 3.0, 0.0, 0.0], [0.0, 1.5, 0.5, 3.0, -0.5], [-0.8, 0.8, 2.0, 2.0, 0.5], [0.6, -0.4, -2.5, 1.5, 0.0],
 ], dtype=torch.float64)
@@ -103,7 +105,7 @@ show(fig, alt="Four scatter plots of 4,000 samples: a round standard normal, the
 # $\mathbb E_{z \sim q}\big[\mathbb 1_B(z) / q(z)\big] = \int_B dz$ is the area of $B$, so a box of area 1 must
 # come out as 1 within its Monte Carlo error. A density wrong anywhere inside the box would miss.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 z_check = eps_demo[:5, 0]
 worst = 0.0
 for j in range(4):
@@ -176,7 +178,7 @@ result
 # with the KL term estimated as $\log q(z \mid x) - \log p(z)$ where it has no closed form. First a check of the
 # full-covariance $\log q$ against `torch.distributions.MultivariateNormal`.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 params_check = torch.randn(6, 5, generator=torch.Generator().manual_seed(1))
 eps_check = torch.randn(3, 6, 2, generator=torch.Generator().manual_seed(2))
 z_full, log_q_full = sample_q("full", params_check, eps_check, 2)
@@ -186,7 +188,7 @@ reference = MultivariateNormal(params_check[:, :2], scale_tril=chol_check).log_p
 print(f"largest |log q - torch's MultivariateNormal.log_prob|: {(log_q_full - reference).abs().max():.1e}")
 torch.testing.assert_close(log_q_full, reference, rtol=1e-5, atol=1e-5)
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] slideshow={"slide_type": "subslide"}
 FAMILIES = {"diagonal": 0, "full": 0, "planar": 4}  # family: number of planar layers
 models, histories = {}, {}
 for family, n_flows in FAMILIES.items():
@@ -205,7 +207,7 @@ for family, n_flows in FAMILIES.items():
 # $300 \times 300$ grid (`exact_log_marginal`, as in 05). Each model has its own decoder, so each has its own exact
 # value: a better $q$ during training can also buy a better decoder.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 results = {}
 for family, model in models.items():
     lw = log_weights(model, x_test, 5000, seed=0)  # (360, 5000)
@@ -235,7 +237,7 @@ for family, r in results.items():
 # $= \text{ELBO}(q^*_x) - \text{ELBO}(q_\phi)$. For the diagonal family, both are also KL divergences to the exact
 # posterior that quadrature computes with no sampling at all (`grid_posterior_kl`): a second, independent route.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 T = 100  # refinement steps that define q*
 STEPS = [0, 1, 3, 10, 30, T]
 refined, refine_seconds = {}, {}
@@ -282,7 +284,7 @@ for family in ("full", "planar"):
 # correlation and as a flow whose layers are all the identity, `diagonal_to_family`). Whatever gap remains is
 # that family's approximation gap on this decoder.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 enc_params = refined["diagonal"][0]
 same_decoder = {"diagonal": d["approximation"]}
 best_params = {"diagonal": (refined["diagonal"][T], "diagonal")}
@@ -307,7 +309,7 @@ for family in ("full", "planar"):
 # largest gap: the exact posterior (grey, from the grid) and 400 draws from each family's best $q$ for that image,
 # each started from the encoder's Gaussian; the titles give each $q$'s approximation gap on this image.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 i_worst = int(np.argmax(same_decoder["diagonal"]))
 points, _ = latent_grid(2, 300, 6.0)
 log_post = grid_log_joint(models["diagonal"], x_test[i_worst : i_worst + 1], points)[:, 0] - d["exact"][i_worst]
@@ -349,7 +351,7 @@ assert gaps_worst["planar"] < gaps_worst["full"] < gaps_worst["diagonal"]
 # $\text{ELBO}(q^*_x) - \text{ELBO}(q_t)$, with $q^*_x$ the result after 100 steps. For the diagonal model it is a
 # difference of two KL divergences to the exact posterior, computed on the grid at each $t$: no Monte Carlo error.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 remaining = np.array([(kl_steps[t] - kl_steps[T]).mean() for t in STEPS])
 for t, gap in zip(STEPS, remaining, strict=True):
     print(f"after {t:3d} steps: amortisation gap left {gap:.3f} nats ({gap / remaining[0]:.0%} of the encoder's)")
@@ -359,7 +361,7 @@ print(f"{T} steps for 360 images took {refine_seconds['diagonal']:.1f} s here; t
 assert np.all(np.diff(remaining) < 0)
 assert remaining[STEPS.index(10)] < 0.5 * remaining[0]
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = subplots()
 ax.plot(np.array(STEPS[1:]), remaining[1:], "o-", label="diagonal q: ELBO(q*) − ELBO(q_t), by quadrature")
 ax.axhline(remaining[0], color=COLORS[3], ls="--", lw=1.2, label="encoder's q (t = 0)")
@@ -406,7 +408,7 @@ result
 # $\log p_\theta(x)$. Approximation gap $= \log p_\theta(x) - \text{ELBO}(q^*)$, amortisation gap
 # $= \text{ELBO}(q^*) - \text{ELBO}(q)$, with $q^*$ the best $q$ of the row's family found in section 3.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 elbo_t = {t: elbo_of(models["diagonal"], x_test, 1000, seed=1, params=refined["diagonal"][t]) for t in (10, T)}
 rows = []
 for family, r in results.items():
@@ -440,10 +442,12 @@ assert elbo_t[10].mean() < elbo_t[T].mean() < d["exact"].mean()
 #   Trained with their own decoders, they ended with smaller amortisation gaps but no smaller approximation gaps.
 # - The amortisation gap of the encoder's $q$ shrank with every refinement step; 10 steps per image removed more
 #   than half of it, at the cost of 10 × $M$ decoder passes per image instead of one encoder pass.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # [Next: 08 · Objectives and discrete codes](08_objectives_and_discrete_codes.ipynb): training with the IWAE bound,
 # and a categorical latent small enough to enumerate.
-#
+
+# %% [markdown]
 # ## References
 #
 # - D. J. Rezende, S. Mohamed (2015). Variational inference with normalizing flows. *ICML 2015*. (Planar flows.)

@@ -6,7 +6,8 @@
 # encoder. Then we change the latent: a VAE whose code is four categorical variables with eight values each,
 # $8^4 = 4{,}096$ states, few enough to sum over, so its $\log p_\theta(x)$ and its ELBO are exact, and the
 # estimators of notebook 06 can be judged by the true objective rather than by the one they optimise.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**
 # - continue training one VAE three ways, with the ELBO, with $\mathcal L_5$ and with $\mathcal L_{50}$, and compare
 #   each decoder's exact $\log p_\theta(x)$, its ELBO and its IWAE bounds;
@@ -14,7 +15,8 @@
 # - train a categorical-latent VAE with Gumbel-softmax (relaxed and straight-through) and with the score function
 #   and a leave-one-out baseline, tracking the relaxed objective and the exact ELBO side by side;
 # - close with one table of every model against its exact $\log p_\theta(x)$.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Prerequisites:** [06 · Discrete latents](06_discrete_latents.ipynb) (score function, baselines,
 # Gumbel-softmax) and [07 · Closing the gap](07_closing_the_gap.ipynb) (the gaps, `refine_q`).
 # **Run time:** about 40 s on a 2-core laptop CPU, every training included (no pretrained weights).
@@ -26,7 +28,7 @@
 # Ask first: if IWAE is a tighter bound, why not always train with it? Collect guesses (cost, variance, the
 # encoder); the first section measures each.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import copy
 
 import numpy as np
@@ -73,7 +75,7 @@ print(f"train {x_train.shape} = fit {x_fit.shape} + validation {x_valid.shape}; 
 # $\mathcal L_{50}$, the step size decaying from $10^{-3}$ to $10^{-4}$. Same start, same extra epochs, only the
 # objective differs. $\mathcal L_{50}$ costs about 50 decoder passes per image per step instead of one.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] slideshow={"slide_type": "subslide"}
 torch.manual_seed(0)
 base = VariantVAE(64, 2, (256, 128), family="diagonal")
 base_history = train_variant(base, x_train, epochs=100, batch_size=64, lr=3e-3, lr_final=3e-4, seed=0)
@@ -94,7 +96,7 @@ for name, (objective, k) in OBJECTIVES.items():
 # $q_\phi$ covers the posterior, both by quadrature (`grid_kl_both_ways`); and the effective sample size of 5,000
 # importance weights, as a fraction of 5,000.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 iw = {}
 for name, model in iw_models.items():
     lw = log_weights(model, x_test, 5000, seed=0)
@@ -188,7 +190,7 @@ result
 # $\tau$ decays from 1 to 0.5 during training; each model trains for 60 epochs on the fit split, and after every
 # epoch the exact ELBO on the validation split is recorded.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] slideshow={"slide_type": "subslide"}
 ESTIMATORS = {"relaxed": "Gumbel-softmax, relaxed", "straight-through": "Gumbel-softmax, straight-through",
               "score": "score function + baseline"}
 cat_models, cat_histories = {}, {}
@@ -200,7 +202,7 @@ for estimator in ESTIMATORS:
         seed=0, tau=1.0, tau_final=0.5, n_samples=4, x_valid=x_valid)
     print(f"{ESTIMATORS[estimator]:33s}: trained in {cat_histories[estimator].seconds:.1f} s")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, axes = subplots(1, 3, width=15, height=4.2, sharey=True)
 epochs = np.arange(1, 61)
 for ax, (estimator, history) in zip(axes, cat_histories.items(), strict=True):
@@ -213,6 +215,7 @@ axes[0].set_ylim(min(min(h.valid_elbo[5:]) for h in cat_histories.values()) - 2,
 show(fig, alt="Three panels, one per estimator, each with two curves over 60 epochs: the objective the "
               "estimator maximised (dashed) and the exact ELBO on the validation images (solid).")
 
+# %% slideshow={"slide_type": "subslide"}
 gap_relaxed = cat_histories["relaxed"].objective[-1] - cat_histories["relaxed"].valid_elbo[-1]
 print(f"relaxed: last-epoch objective {cat_histories['relaxed'].objective[-1]:.2f}, exact validation ELBO "
       f"{cat_histories['relaxed'].valid_elbo[-1]:.2f}")
@@ -236,7 +239,7 @@ for estimator in ("straight-through", "score"):
 # up in the enumerated table) and the exact $\log p_\theta(x)$; and the gaps, with $q^*$ the best factorised
 # categorical $q$ for each image (Adam on the exact, enumerated ELBO, `fit_categorical_q`).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 cat = {}
 for estimator, model in cat_models.items():
     best_log_pi, best_elbo = fit_categorical_q(model, x_test, steps=200, lr=0.1)
@@ -292,7 +295,7 @@ result
 # so for them 30 steps stop short: their approximation column is an upper bound and their amortisation column a
 # lower bound on the split a fully converged $q^*$ would give.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 rows = []
 for name, model in iw_models.items():
     r = iw[name]
@@ -319,13 +322,16 @@ for name, _, elbo_v, iwae_v, exact_v, approx, amort in rows:
 #   exact $\log p_\theta(x)$, and lowered the encoder's ELBO: its exclusive KL to the posterior grew with $K$, while
 #   its inclusive KL (its quality as a proposal) fell, most for $K = 5$. Every model kept
 #   ELBO < $\mathcal L_5$ < $\mathcal L_{50}$ < IWAE-5000 ≤ exact $\log p_\theta(x)$.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # - A categorical latent with $8^4$ states has an exact $\log p_\theta(x)$ and an exact ELBO, so each estimator of
 #   notebook 06 was judged by the true objective: every model's exact validation ELBO rose during training, the
 #   relaxed model's own objective ended more than a nat above its ELBO, and the score-function model (unbiased,
 #   with a leave-one-out baseline) reached the highest exact ELBO.
 #
 # Back to the map: [00 · Start here](00_start_here.ipynb).
-#
+
+# %% [markdown]
 # ## References
 #
 # - Y. Burda, R. Grosse, R. Salakhutdinov (2016). Importance weighted autoencoders. *ICLR 2016*.
