@@ -6,6 +6,10 @@
 # **amortisation gap**, because the encoder does not find that best Gaussian. This notebook attacks each part
 # and measures what it buys, with every number checked against the exact $\log p_\theta(x)$ of the same
 # decoder (a 2-D latent, so quadrature still works).
+#
+# **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the
+# exact $\log p_\theta(x)$ by quadrature and the two gaps).
+# **Run time:** about 40 s on a 2-core laptop CPU, three trainings included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**
@@ -20,10 +24,6 @@
 # - read one closing table: method, training time, ELBO, IWAE-5000, exact $\log p_\theta(x)$ and both gaps.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the
-# exact $\log p_\theta(x)$ by quadrature and the two gaps).
-# **Run time:** about 40 s on a 2-core laptop CPU, three trainings included (no pretrained weights).
-#
 # Notation (the table of notebook 00): $p(z) = \mathcal N(0, I_k)$ with $k = 2$, decoder $p_\theta(x \mid z)$,
 # $q_\phi(z \mid x)$ the encoder's approximate posterior. $M$ counts Monte Carlo draws and $K$ the IWAE samples;
 # all logs are natural, every number is in nats per test image.

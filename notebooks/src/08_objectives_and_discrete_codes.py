@@ -6,6 +6,10 @@
 # encoder. Then we change the latent: a VAE whose code is four categorical variables with eight values each,
 # $8^4 = 4{,}096$ states, few enough to sum over, so its $\log p_\theta(x)$ and its ELBO are exact, and the
 # estimators of notebook 06 can be judged by the true objective rather than by the one they optimise.
+#
+# **Prerequisites:** [06 · Discrete latents](06_discrete_latents.ipynb) (score function, baselines,
+# Gumbel-softmax) and [07 · Closing the gap](07_closing_the_gap.ipynb) (the gaps, `refine_q`).
+# **Run time:** about 40 s on a 2-core laptop CPU, every training included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**
@@ -17,10 +21,6 @@
 # - close with one table of every model against its exact $\log p_\theta(x)$.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Prerequisites:** [06 · Discrete latents](06_discrete_latents.ipynb) (score function, baselines,
-# Gumbel-softmax) and [07 · Closing the gap](07_closing_the_gap.ipynb) (the gaps, `refine_q`).
-# **Run time:** about 40 s on a 2-core laptop CPU, every training included (no pretrained weights).
-#
 # Notation (the table of notebook 00): $K$ is the IWAE sample count; the categorical latent has $D$ variables with
 # $C$ values each; $\tau$ is the Gumbel-softmax temperature. All numbers are nats per test image.
 
