@@ -11,7 +11,7 @@
 # - read the eight places where the source derivation goes wrong, each linked to where the course shows it.
 #
 # **Prerequisites:** Python and NumPy; the multivariate Gaussian; Bayes' rule.
-# **Run time:** about 3 s on a 2-core laptop CPU.
+# **Run time:** about 4 s on a 2-core laptop CPU.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: this course checks every claim it makes; the first thing to learn is how to read those checks.

@@ -8,7 +8,7 @@
 # - see why a nonlinear decoder breaks the closed form, and why numerical integration over $z$ costs $G^k$.
 #
 # **Prerequisites:** [00 · Start here](00_start_here.ipynb) (notation); Gaussian identities.
-# **Run time:** about 6 s on a 2-core laptop CPU.
+# **Run time:** about 10 s on a 2-core laptop CPU.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: today we pick the one latent variable model whose integral we *can* do, so that every later approximation

@@ -17,7 +17,7 @@
 #
 # **Prerequisites:** [01 · The linear-Gaussian marginal](01_linear_gaussian_marginal.ipynb) (the model, $p(x)$ and
 # $p(z\mid x)$ in closed form).
-# **Run time:** about 7 s on a 2-core laptop CPU.
+# **Run time:** about 15 s on a 2-core laptop CPU.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Open with the question: we can sample the prior and evaluate $p(x\mid z)$, so why not just average? Ask the room

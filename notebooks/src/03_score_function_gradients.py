@@ -17,7 +17,7 @@
 #
 # **Prerequisites:** [02 · Naive Monte Carlo](02_naive_monte_carlo.ipynb) (prior samples, importance weights,
 # effective sample size).
-# **Run time:** about 6 s on a 2-core laptop CPU.
+# **Run time:** about 15 s on a 2-core laptop CPU.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Frame the notebook with one sentence: learning needs gradients, and gradients of expectations are expectations

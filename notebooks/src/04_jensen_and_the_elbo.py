@@ -18,7 +18,7 @@
 # closed form), [02 · Naive Monte Carlo](02_naive_monte_carlo.ipynb) (importance weights, the log of an
 # average is biased low), [03 · Score-function gradients](03_score_function_gradients.ipynb)
 # (reparameterisation).
-# **Run time:** about 10 s on a 2-core laptop CPU.
+# **Run time:** about 25 s on a 2-core laptop CPU.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: the plan for the session, in the order of the bullets; the explorer comes in section 3, about a third of

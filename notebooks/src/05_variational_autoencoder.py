@@ -10,7 +10,7 @@
 #
 # **Prerequisites:** [03 · Score-function gradients](03_score_function_gradients.ipynb) (reparameterisation),
 # [04 · Jensen and the ELBO](04_jensen_and_the_elbo.ipynb) (ELBO, its two decompositions, IWAE).
-# **Run time:** about 35 s on a 2-core laptop CPU, both trainings included (no pretrained weights).
+# **Run time:** about 75 s on a 2-core laptop CPU, both trainings included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Say: notebook 04 fitted one q to one point; today one network fits q for every image at once, and we train it

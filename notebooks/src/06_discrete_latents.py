@@ -16,7 +16,7 @@
 #
 # **Prerequisites:** [03 · Score-function gradients](03_score_function_gradients.ipynb) (the Fisher identity,
 # the score-function estimator, baselines) and [04 · Jensen and the ELBO](04_jensen_and_the_elbo.ipynb).
-# **Run time:** about 8 s on a 2-core laptop CPU.
+# **Run time:** about 15 s on a 2-core laptop CPU.
 
 
 # %% [markdown] slideshow={"slide_type": "notes"}

@@ -9,7 +9,7 @@
 #
 # **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the
 # exact $\log p_\theta(x)$ by quadrature and the two gaps).
-# **Run time:** about 40 s on a 2-core laptop CPU, three trainings included (no pretrained weights).
+# **Run time:** about 70 s on a 2-core laptop CPU, three trainings included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**

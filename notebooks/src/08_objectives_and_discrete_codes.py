@@ -9,7 +9,7 @@
 #
 # **Prerequisites:** [06 · Discrete latents](06_discrete_latents.ipynb) (score function, baselines,
 # Gumbel-softmax) and [07 · Closing the gap](07_closing_the_gap.ipynb) (the gaps, `refine_q`).
-# **Run time:** about 40 s on a 2-core laptop CPU, every training included (no pretrained weights).
+# **Run time:** about 100 s on a 2-core laptop CPU, every training included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**
