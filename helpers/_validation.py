@@ -52,3 +52,15 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise ValueError(f"{name} must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}")
+
+
+def binary_batch(x, data_dim: int, name: str = "x"):
+    """``x`` as a float32 torch tensor of shape (n, data_dim), n >= 1, every entry 0 or 1; else ValueError."""
+    import torch
+
+    t = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if t.ndim != 2 or t.shape[1] != data_dim or t.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (n, {data_dim}) with n >= 1, got {tuple(t.shape)}")
+    if not torch.all((t == 0) | (t == 1)):
+        raise ValueError(f"{name} must be binary (every pixel 0 or 1)")
+    return t

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from helpers._validation import positive_int
+from helpers._validation import binary_batch, positive_int
 from helpers.vae_variants import _mlp
 
 __all__ = ["CategoricalVAE", "ESTIMATORS", "CategoricalHistory", "train_categorical", "exact_log_marginal",
@@ -84,12 +84,7 @@ class CategoricalVAE(nn.Module):
 def _data(model: CategoricalVAE, x, name: str = "x") -> torch.Tensor:
     if not isinstance(model, CategoricalVAE):
         raise ValueError(f"model must be a helpers.categorical_vae.CategoricalVAE, got {type(model).__name__}")
-    t = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if t.ndim != 2 or t.shape[1] != model.data_dim or t.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (n, {model.data_dim}) with n >= 1, got {tuple(t.shape)}")
-    if not torch.all((t == 0) | (t == 1)):
-        raise ValueError(f"{name} must be binary (every pixel 0 or 1)")
-    return t
+    return binary_batch(x, model.data_dim, name)
 
 
 @torch.no_grad()

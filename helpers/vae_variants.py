@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers._validation import positive_int
+from helpers._validation import binary_batch, positive_int
 from helpers.flows import planar_flow_sample
 from helpers.logspace import LOG_2PI
 from helpers.vae import VAE
@@ -146,12 +146,7 @@ class VariantVAE(VAE):
 def _data(model: VAE, x, name: str = "x") -> torch.Tensor:
     if not isinstance(model, VariantVAE):
         raise ValueError(f"model must be a helpers.vae_variants.VariantVAE, got {type(model).__name__}")
-    t = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if t.ndim != 2 or t.shape[1] != model.data_dim or t.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (n, {model.data_dim}) with n >= 1, got {tuple(t.shape)}")
-    if not torch.all((t == 0) | (t == 1)):
-        raise ValueError(f"{name} must be binary (every pixel 0 or 1)")
-    return t
+    return binary_batch(x, model.data_dim, name)
 
 
 def _gen(seed) -> torch.Generator:
