@@ -14,5 +14,6 @@ from helpers.exercises.elbo import *  # noqa: F401,F403 (notebook 04)
 from helpers.exercises.vae import *  # noqa: F401,F403 (notebook 05)
 from helpers.exercises.discrete import *  # noqa: F401,F403 (notebook 06)
 from helpers.exercises.closing_gap import *  # noqa: F401,F403 (notebook 07)
+from helpers.exercises.collapse import *  # noqa: F401,F403 (notebook 11)
 
 __all__ = ["ExerciseResult", "reveal_solution"]
