@@ -49,6 +49,11 @@ def constrain_u(u: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     u, w = _tensor(u, "u"), _tensor(w, "w")
     if u.shape[-1] != w.shape[-1]:
         raise ValueError(f"u and w must have the same last dimension, got {tuple(u.shape)} and {tuple(w.shape)}")
+    return _constrain(u, w)
+
+
+def _constrain(u: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """``constrain_u`` without the checks (the caller has validated u and w)."""
     wu = (w * u).sum(-1, keepdim=True)
     # A tiny floor on |w|^2 only matters for w = 0, where the layer is the identity anyway.
     return u + (F.softplus(wu + _SHIFT) - 1.0 - wu) * w / (w * w).sum(-1, keepdim=True).clamp_min(1e-12)
@@ -63,10 +68,15 @@ def planar_layer(z: torch.Tensor, u: torch.Tensor, w: torch.Tensor, b: torch.Ten
     if z.shape[-1] != w.shape[-1]:
         raise ValueError(f"z and w must have the same last dimension, got {tuple(z.shape)} and {tuple(w.shape)}")
     u_hat = constrain_u(u, w)
+    return _planar_step(z, u_hat, w, b, (w * u_hat).sum(-1))
+
+
+def _planar_step(z: torch.Tensor, u_hat: torch.Tensor, w: torch.Tensor, b: torch.Tensor, wu_hat: torch.Tensor):
+    """``planar_layer`` with u already constrained and w.u_hat given; no checks (a hot loop in training)."""
     h = torch.tanh((w * z).sum(-1) + b)  # (...)
     z_next = z + u_hat * h.unsqueeze(-1)
     # det(I + u_hat psi^T) = 1 + psi . u_hat with psi = (1 - h^2) w: the matrix determinant lemma.
-    log_det = torch.log(torch.abs(1.0 + (1.0 - h * h) * (w * u_hat).sum(-1)))
+    log_det = torch.log(torch.abs(1.0 + (1.0 - h * h) * wu_hat))
     return z_next, log_det
 
 
@@ -109,8 +119,12 @@ def planar_flow_sample(mean: torch.Tensor, logvar: torch.Tensor, flow_params: to
     z0 = mean + torch.exp(0.5 * logvar) * eps
     # log N(z0; mean, diag exp(logvar)), with (z0 - mean) / std = eps exactly.
     base = -0.5 * (eps * eps + logvar + LOG_2PI).sum(-1)
+    # Constrain every layer's u at once; the layers below skip the checks done above (they run in training).
+    u, w, b = flow_params[..., :k], flow_params[..., k : 2 * k], flow_params[..., 2 * k]
+    u_hat = _constrain(u, w)  # (n, L, k)
+    wu_hat = (w * u_hat).sum(-1)  # (n, L)
     layers = [
-        (lambda z, p=flow_params[:, j]: planar_layer(z, p[:, :k], p[:, k : 2 * k], p[:, 2 * k]))
+        (lambda z, j=j: _planar_step(z, u_hat[:, j], w[:, j], b[:, j], wu_hat[:, j]))
         for j in range(flow_params.shape[1])
     ]
     return flow_log_prob(z0, base, layers)

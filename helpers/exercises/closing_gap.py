@@ -10,11 +10,12 @@ from scipy import stats
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
-__all__ = ["check_affine_flow_log_density", "check_full_covariance_sample", "check_categorical_kl"]
+__all__ = ["check_affine_flow_log_density", "check_full_covariance_sample", "check_categorical_kl",
+           "check_full_covariance_log_density", "check_planar_log_det"]
 
 
 def check_affine_flow_log_density(answer, z0, a_matrix, shift) -> ExerciseResult:
-    """Exercise: log q(z) for z = A z0 + c with z0 ~ N(0, I): log N(z0; 0, I) - log |det A|, shape (n,).
+    """Exercise (notebook 08): log q(z) for z = A z0 + c, z0 ~ N(0, I): log N(z0; 0, I) - log |det A|, shape (n,).
 
     The reference is SciPy's density of N(c, A A^T) at z, an independent route to the same number.
     """
@@ -38,7 +39,7 @@ def check_affine_flow_log_density(answer, z0, a_matrix, shift) -> ExerciseResult
 
 
 def check_full_covariance_sample(answer, params, eps) -> ExerciseResult:
-    """Exercise: z = mean + L eps from params (n, 5) = (mean (2), log diag L (2), L[1, 0]) and eps (n, 2)."""
+    """Exercise (notebook 07): z = mean + L eps, params (n, 5) = (mean (2), log diag L (2), L[1, 0]), eps (n, 2)."""
     params, eps = _as_array(params), _as_array(eps)
     mean, log_diag, below = params[:, :2], params[:, 2:4], params[:, 4]
     chol = np.zeros((len(params), 2, 2))
@@ -83,4 +84,61 @@ def check_categorical_kl(answer, log_pi) -> ExerciseResult:
         (per_factor, f"one KL per image and factor, shape {per_factor.shape}: sum over the D factors too (axis 1)."),
     ]
     return compare("categorical_kl", answer, expected, what="KL(q || p(z)) per image", slips=slips,
+                   rtol=1e-6, atol=1e-9)
+
+
+def check_full_covariance_log_density(answer, params, z) -> ExerciseResult:
+    """Exercise (notebook 07): log q(z) of N(mean, L L^T) at z (n, 2), params (n, 5) as the encoder emits them.
+
+    The reference is SciPy's density of N(mean, L L^T), which never forms eps = L^{-1} (z - mean).
+    """
+    params, z = _as_array(params), _as_array(z)
+    mean, log_diag, below = params[:, :2], params[:, 2:4], params[:, 4]
+    chol = np.zeros((len(params), 2, 2))
+    chol[:, 0, 0], chol[:, 1, 1], chol[:, 1, 0] = np.exp(log_diag[:, 0]), np.exp(log_diag[:, 1]), below
+    expected = np.array([stats.multivariate_normal(m, c @ c.T).logpdf(v)
+                         for m, c, v in zip(mean, chol, z, strict=True)])
+    # eps = L^{-1} (z - mean) by forward substitution, and the usual wrong turns around it.
+    eps1 = (z[:, 0] - mean[:, 0]) / chol[:, 0, 0]
+    eps2 = (z[:, 1] - mean[:, 1] - below * eps1) / chol[:, 1, 1]
+    standard = -0.5 * (eps1**2 + eps2**2) - np.log(2 * np.pi)
+    diagonal_only = -0.5 * (((z - mean) / np.exp(log_diag)) ** 2).sum(1) - np.log(2 * np.pi)
+    slips = [
+        (standard, "that is log N(eps; 0, I) alone: z = mean + L eps stretches areas by |det L| = L11 L22, so "
+                   "subtract log L11 + log L22 (the sum of the third and fourth parameters)."),
+        (standard + log_diag.sum(1), "the log-determinant has the wrong sign: log q(z) = log N(eps; 0, I) "
+                                     "- log |det L|."),
+        (standard - 2 * log_diag.sum(1), "that subtracts log det(L L^T) = 2 log |det L|: the density of "
+                                         "N(mean, L L^T) has half of it, log |det L|."),
+        (diagonal_only - log_diag.sum(1), "that ignores L21, the entry below the diagonal: solve L eps = z - mean "
+                                          "from the top row down (eps2 needs eps1)."),
+    ]
+    return compare("full_covariance_log_density", answer, expected, what="log q(z) per image", slips=slips,
+                   rtol=1e-6, atol=1e-8)
+
+
+def check_planar_log_det(answer, z, u_hat, w, b) -> ExerciseResult:
+    """Exercise (notebook 08): log |det df/dz| of one planar layer f(z) = z + u_hat tanh(w.z + b) per row,
+    for z, u_hat, w of shape (n, k) and b (n,).
+
+    The reference is the log |det| of the Jacobian I + (1 - tanh^2) u_hat w^T written out as a k x k matrix
+    (``numpy.linalg.slogdet``), with no determinant lemma.
+    """
+    z, u_hat, w, b = _as_array(z), _as_array(u_hat), _as_array(w), _as_array(b)
+    h = np.tanh((w * z).sum(-1) + b)
+    jac = np.eye(z.shape[-1]) + (1.0 - h**2)[:, None, None] * u_hat[:, :, None] * w[:, None, :]
+    expected = np.linalg.slogdet(jac)[1]
+    wu = (w * u_hat).sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slips = [
+            (np.log(np.abs(1.0 + wu)), "the derivative of tanh(a) is 1 - tanh(a)^2: the layer's Jacobian is "
+                                       "I + (1 - h^2) u_hat w^T with h = tanh(w.z + b), so 1 + (1 - h^2) w.u_hat."),
+            (np.log(np.abs(1.0 + h * wu)), "that uses tanh itself where its derivative belongs: "
+                                           "d tanh(a)/da = 1 - tanh(a)^2."),
+            (np.log(np.abs(1.0 + (1.0 - h) * wu)), "the derivative of tanh is 1 - tanh^2: square h."),
+            (np.log(np.abs((1.0 - h**2) * wu)), "det(I + a c^T) = 1 + c.a: the identity contributes the 1."),
+            (1.0 + (1.0 - h**2) * wu, "that is the determinant itself: take its log (it is positive here, since "
+                                      "w.u_hat > -1)."),
+        ]
+    return compare("planar_log_det", answer, expected, what="log |det df/dz| per point", slips=slips,
                    rtol=1e-6, atol=1e-9)
