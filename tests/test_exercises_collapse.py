@@ -31,3 +31,24 @@ def test_kl_per_unit_reference_and_slips():
     assert "1/2" in check_kl_per_unit(2 * right, MEAN, LOGVAR).message
     assert "mu_j^2" in check_kl_per_unit((0.5 * (np.exp(LOGVAR) - 1 - LOGVAR)).mean(0), MEAN, LOGVAR).message
     assert not check_kl_per_unit("two", MEAN, LOGVAR).passed
+
+
+def test_unit_activity_reference_matches_active_units_and_slips():
+    from helpers.exercises import check_unit_activity
+    from helpers.vae_variants import VariantVAE, active_units
+
+    torch.manual_seed(0)
+    model = VariantVAE(6, 3, (8,))
+    x = (RNG.random((40, 6)) < 0.5).astype(np.float32)
+    with torch.no_grad():
+        mean, logvar = (t.double().numpy() for t in model.encode(torch.as_tensor(x)))
+    count, activity = active_units(model, x)  # helpers' own computation, in torch
+    result = check_unit_activity(activity, mean, logvar)
+    assert result.passed and f"{count} of 3 units" in result.message
+    assert check_unit_activity(mean.var(axis=0), mean, logvar).passed  # the 1/n normaliser is accepted too
+    assert "not attempted" in check_unit_activity(..., mean, logvar).message
+    assert "standard deviation" in check_unit_activity(mean.std(axis=0, ddof=1), mean, logvar).message
+    assert "over the images" in check_unit_activity(mean.var(axis=1, ddof=1), mean, logvar).message
+    assert "average variance of q" in check_unit_activity(np.exp(logvar).mean(0), mean, logvar).message
+    assert "log-variances" in check_unit_activity(logvar.var(axis=0, ddof=1), mean, logvar).message
+    assert "subtract" in check_unit_activity((mean**2).mean(0), mean, logvar).message

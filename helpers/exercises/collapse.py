@@ -9,7 +9,7 @@ import numpy as np
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
-__all__ = ["check_kl_per_unit"]
+__all__ = ["check_kl_per_unit", "check_unit_activity"]
 
 
 def check_kl_per_unit(answer, mean, logvar) -> ExerciseResult:
@@ -41,3 +41,34 @@ def check_kl_per_unit(answer, mean, logvar) -> ExerciseResult:
     ]
     return compare("kl_per_unit", answer, expected, what="the KL per unit, averaged over images (shape (k,))",
                    slips=slips, rtol=1e-6, atol=1e-9)
+
+
+def check_unit_activity(answer, mean, logvar) -> ExerciseResult:
+    r"""Exercise: Burda et al.'s activity A_j = Var_x(E_q[z_j | x]) of each unit, from the means (n, k); shape (k,).
+
+    The variance over the images with either normaliser (1/n or 1/(n-1)) is accepted.  ``logvar`` is only used
+    to recognise the slip of taking the variance of q itself instead of the variance of its mean.
+    """
+    mean, logvar = _as_array(mean), _as_array(logvar)
+    expected = mean.var(axis=0, ddof=1)
+    given = _as_array(answer)
+    if given is not None and given.shape == expected.shape and np.allclose(given, mean.var(axis=0), rtol=1e-6,
+                                                                           atol=1e-12):
+        expected = mean.var(axis=0)  # the 1/n normaliser: as good an estimate
+    slips = [
+        (mean.std(axis=0, ddof=1), "that is the standard deviation of the means: A_j is their variance (square it)."),
+        (mean.var(axis=1, ddof=1), "that is a variance over the units, one per image: take it over the images "
+                                   "(axis 0), one number per unit."),
+        (np.exp(logvar).mean(axis=0), "that is the average variance of q, E_x[Var_q(z_j)]: the activity asks how "
+                                      "much the *mean* of q moves from image to image, Var_x(E_q[z_j])."),
+        (logvar.var(axis=0, ddof=1), "that is the variance of the log-variances: use the means."),
+        ((mean**2).mean(axis=0), "that is the mean of mu_j^2, which includes the squared average of the means: "
+                                 "subtract it (a variance is taken about the average)."),
+    ]
+    result = compare("unit_activity", answer, expected, what="the activity of each unit (shape (k,))",
+                     slips=slips, rtol=1e-6, atol=1e-12)
+    if result.passed:
+        count = int(np.sum(expected > 0.01))
+        return ExerciseResult(result.name, True, f"{result.message} {count} of {len(expected)} units have an "
+                                                 "activity above 0.01 (active).")
+    return result
