@@ -116,15 +116,23 @@ def planar_flow_sample(mean: torch.Tensor, logvar: torch.Tensor, flow_params: to
                          f"got {tuple(logvar.shape)} and {tuple(eps.shape)}")
     if flow_params.ndim != 3 or flow_params.shape[0] != n or flow_params.shape[2] != 2 * k + 1:
         raise ValueError(f"flow_params must have shape ({n}, L, {2 * k + 1}), got {tuple(flow_params.shape)}")
-    z0 = mean + torch.exp(0.5 * logvar) * eps
+    z = mean + torch.exp(0.5 * logvar) * eps
     # log N(z0; mean, diag exp(logvar)), with (z0 - mean) / std = eps exactly.
     base = -0.5 * (eps * eps + logvar + LOG_2PI).sum(-1)
-    # Constrain every layer's u at once; the layers below skip the checks done above (they run in training).
+    if flow_params.shape[1] == 0:
+        return z, base
+    # The same formula as flow_log_prob over planar_layer's (tests/test_flows.py checks that), written for speed,
+    # since training runs it at every step: every u constrained at once, the layers' parameters unbound once,
+    # and the L log-determinants taken together at the end.
     u, w, b = flow_params[..., :k], flow_params[..., k : 2 * k], flow_params[..., 2 * k]
     u_hat = _constrain(u, w)  # (n, L, k)
-    wu_hat = (w * u_hat).sum(-1)  # (n, L)
-    layers = [
-        (lambda z, j=j: _planar_step(z, u_hat[:, j], w[:, j], b[:, j], wu_hat[:, j]))
-        for j in range(flow_params.shape[1])
-    ]
-    return flow_log_prob(z0, base, layers)
+    wu_hat = (w * u_hat).sum(-1)  # (n, L), above -1
+    hs = []
+    for u_j, w_j, b_j in zip(u_hat.unbind(1), w.unbind(1), b.unbind(1), strict=True):
+        h = torch.tanh((w_j * z).sum(-1) + b_j)  # (..., n)
+        z = torch.addcmul(z, u_j, h.unsqueeze(-1))  # z + u_hat tanh(w.z + b)
+        hs.append(h)
+    h = torch.stack(hs, -1)  # (..., n, L)
+    # log |det J_j| = log(1 + (1 - h_j^2) w_j.u_hat_j); the argument is positive because w_j.u_hat_j > -1.
+    log_det = torch.log1p((1.0 - h * h) * wu_hat)
+    return z, base - log_det.sum(-1)
