@@ -35,10 +35,11 @@ from torch import nn
 from helpers._validation import binary_batch, positive_int
 from helpers.flows import planar_flow_sample
 from helpers.logspace import LOG_2PI
-from helpers.vae import VAE
+from helpers.vae import PARALLEL_WORK_PER_STEP, VAE
 
 __all__ = ["FAMILIES", "n_q_params", "sample_q", "VariantVAE", "VariantHistory", "train_variant",
-           "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units", "grid_kl_both_ways"]
+           "variant_training_threads", "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units",
+           "grid_kl_both_ways"]
 
 FAMILIES = ("diagonal", "full", "planar")
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus, "silu": nn.SiLU}
@@ -169,12 +170,28 @@ class VariantHistory:
         return len(self.objective)
 
 
+def variant_training_threads(model: VAE, batch_size: int, k: int = 1) -> int:
+    """The intra-op thread count ``train_variant`` uses: ``helpers.vae.training_threads``'s rule (1 thread unless
+    batch_size x weights reaches ``PARALLEL_WORK_PER_STEP``, else torch's current count), with the decoder's
+    weights counted once per IWAE sample, since each of the k draws per image passes through the decoder.
+    For k = 1 it is ``helpers.vae.training_threads(model, batch_size)``."""
+    batch_size, k = positive_int(batch_size, "batch_size"), positive_int(k, "k")
+    def weights(module):
+        return sum(layer.weight.numel() for layer in module.modules() if isinstance(layer, nn.Linear))
+    total, decoder = weights(model), weights(model.decoder)
+    if batch_size * (total + (k - 1) * decoder) < PARALLEL_WORK_PER_STEP:
+        return 1
+    return torch.get_num_threads()
+
+
 def train_variant(model: VariantVAE, x_train, *, objective: str = "elbo", k: int = 1, epochs: int,
                   batch_size: int, lr: float, lr_final: float, seed: int, beta: float = 1.0,
                   warmup_epochs: int = 0) -> VariantHistory:
     r"""Train with Adam on the ``objective`` ("elbo" with KL weight ``beta`` and warm-up, or "iwae" with ``k``
-    samples); the step size decays geometrically from ``lr`` to ``lr_final``.  One thread (see
-    ``helpers.vae.train``).  The same model state, data and ``seed`` give the same history."""
+    samples); the step size decays geometrically from ``lr`` to ``lr_final``.  Torch's intra-op thread count is
+    ``variant_training_threads`` during training (one thread for the digits VAE's ELBO steps, torch's own count
+    for an IWAE step with many samples), restored afterwards.  The same model state, data, ``seed`` and thread
+    count give the same history."""
     if objective not in ("elbo", "iwae"):
         raise ValueError(f"objective must be 'elbo' or 'iwae', got {objective!r}")
     k = positive_int(k, "k")
@@ -198,7 +215,7 @@ def train_variant(model: VariantVAE, x_train, *, objective: str = "elbo", k: int
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=(lr_final / lr) ** (1 / max(1, steps - 1)))
     history = VariantHistory()
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(variant_training_threads(model, batch_size, k))
     start = time.perf_counter()
     model.train()
     try:
@@ -258,7 +275,9 @@ def log_weights(model: VariantVAE, x, n_samples: int, *, seed: int = 0, params=N
     if params.ndim != 2 or params.shape[0] != data.shape[0]:
         raise ValueError(f"params must have shape ({data.shape[0]}, P), got {tuple(params.shape)}")
     gen = _gen(seed)
-    chunk = max(1, (1 << 22) // (data.shape[0] * max(model.data_dim, *model.hidden_dims)))
+    # About 1e6 floats per layer's activations: small enough to stay in cache (larger chunks were slower), and
+    # the draws do not depend on the chunk size (one generator, consumed in order).
+    chunk = max(1, (1 << 20) // (data.shape[0] * max(model.data_dim, *model.hidden_dims)))
     out = []
     for start in range(0, n_samples, chunk):
         eps = torch.randn(min(chunk, n_samples - start), data.shape[0], model.latent_dim, generator=gen)
@@ -307,36 +326,50 @@ def active_units(model: VariantVAE, x, threshold: float = 0.01) -> tuple[int, np
 
 
 def grid_kl_both_ways(model: VAE, x, mean, logvar, grid: int = 300, *, half_width: float = 6.0,
-                      images_per_chunk: int = 40) -> tuple[np.ndarray, np.ndarray]:
+                      images_per_chunk: int = 16, return_log_marginal: bool = False):
     r"""KL(q || p(z|x)) and KL(p(z|x) || q) per image by quadrature (k = 2), q = N(mean, diag exp(logvar)).
 
     The first (exclusive) is the ELBO's gap; the second (inclusive) is small when q covers the posterior, which
-    is what an importance-sampling proposal needs.  Both on the midpoint grid of ``exact_log_marginal``.
+    is what an importance-sampling proposal needs.  Both on the midpoint grid of ``exact_log_marginal``, whose
+    log p_theta(x) they need: with ``return_log_marginal=True`` it is returned as a third array, the same
+    numbers as ``helpers.vae.exact_log_marginal(model, x, grid, half_width=...)`` without a second pass over
+    the grid.  The decoder runs once per grid point; every image is scored with one matrix product.
     """
-    from helpers.vae import grid_log_joint
+    from helpers.vae import _grid_terms
 
     if model.latent_dim != 2:
         raise ValueError(f"grid_kl_both_ways needs a 2-D latent, this model has k = {model.latent_dim}")
     grid = positive_int(grid, "grid")
     images_per_chunk = positive_int(images_per_chunk, "images_per_chunk")
-    data = np.asarray(x, dtype=np.float32)
+    data = binary_batch(x, model.data_dim, "x")
     mean, logvar = np.asarray(mean, np.float64), np.asarray(logvar, np.float64)
     if mean.shape != (len(data), 2) or logvar.shape != mean.shape:
         raise ValueError(f"mean and logvar must have shape ({len(data)}, 2), got {mean.shape} and {logvar.shape}")
-    from scipy.special import logsumexp
-
     from helpers.quadrature import latent_grid
 
     points, width = latent_grid(2, grid, half_width)
-    log_cell = 2 * np.log(width)
-    exclusive, inclusive = np.empty(len(data)), np.empty(len(data))
-    for s in range(0, len(data), images_per_chunk):
-        sl = slice(s, s + images_per_chunk)
-        log_joint = grid_log_joint(model, data[sl], points)  # (m, c)
-        log_post = log_joint - (logsumexp(log_joint, axis=0) + log_cell)  # log p(z_g | x)
-        diff = points[:, None, :] - mean[None, sl]
-        log_q = -0.5 * ((diff**2 / np.exp(logvar[None, sl])).sum(-1) + logvar[sl].sum(-1) + 2 * LOG_2PI)
-        q_mass, p_mass = np.exp(log_q + log_cell), np.exp(log_post + log_cell)
-        exclusive[sl] = (q_mass * (log_q - log_post)).sum(0)
-        inclusive[sl] = (p_mass * (log_post - log_q)).sum(0)
-    return exclusive, inclusive
+    log_cell = 2 * math.log(width)
+    logits, base = _grid_terms(model, points, data.device)  # (m, d) and (m,), float64
+    pts = torch.as_tensor(points, dtype=torch.float64)
+    mean_t, logvar_t = torch.as_tensor(mean), torch.as_tensor(logvar)
+    precision = torch.exp(-logvar_t)
+    exclusive, inclusive, log_px = (torch.empty(len(data), dtype=torch.float64) for _ in range(3))
+    with torch.no_grad():
+        for s in range(0, len(data), images_per_chunk):
+            sl = slice(s, s + images_per_chunk)
+            log_joint = logits @ data[sl].double().T + base[:, None]  # (m, c)
+            top = log_joint.max(dim=0).values
+            weight = torch.exp(log_joint - top)  # one exp gives both log p(x) and the posterior's cell masses
+            total = weight.sum(0)
+            log_px[sl] = top + torch.log(total) + log_cell
+            log_post = log_joint - log_px[sl]  # log p(z_g | x)
+            # sum_j (z_j - mean_j)^2 / var_j as matrix products: no (m, c, k) temporary.
+            mahalanobis = (pts.square() @ precision[sl].T - 2.0 * pts @ (mean_t[sl] * precision[sl]).T
+                           + (mean_t[sl].square() * precision[sl]).sum(-1))
+            log_q = -0.5 * (mahalanobis + logvar_t[sl].sum(-1) + 2 * LOG_2PI)
+            log_ratio = log_q - log_post
+            exclusive[sl] = (torch.exp(log_q + log_cell) * log_ratio).sum(0)
+            inclusive[sl] = -(weight / total * log_ratio).sum(0)  # p(z_g | x) Delta^2 = weight / total
+    if return_log_marginal:
+        return exclusive.numpy(), inclusive.numpy(), log_px.numpy()
+    return exclusive.numpy(), inclusive.numpy()

@@ -177,3 +177,58 @@ def test_kl_both_ways_by_quadrature():
         terms = np.log(post[idx] / width**2) - log_q
         assert abs(terms.mean() - inclusive[i]) < 5 * terms.std() / np.sqrt(len(terms))
     assert np.all(inclusive > 0) and np.all(exclusive > 0)
+
+
+def test_kl_both_ways_returns_the_same_log_marginal_as_exact_log_marginal():
+    from helpers.vae_variants import grid_kl_both_ways
+
+    model, x = _model(), _binary(7)
+    mean, logvar = (t.detach().numpy() for t in model.encode(torch.as_tensor(x)))
+    exclusive, inclusive, log_px = grid_kl_both_ways(model, x, mean, logvar, grid=120, half_width=7.0,
+                                                     images_per_chunk=3, return_log_marginal=True)
+    np.testing.assert_allclose(log_px, V.exact_log_marginal(model, x, grid=120, half_width=7.0), rtol=0, atol=1e-9)
+    two = grid_kl_both_ways(model, x, mean, logvar, grid=120, half_width=7.0, images_per_chunk=16)
+    np.testing.assert_allclose(two[0], exclusive, rtol=0, atol=1e-10)  # the chunking changes nothing
+    np.testing.assert_allclose(two[1], inclusive, rtol=0, atol=1e-10)
+
+
+def test_log_weights_do_not_depend_on_the_chunk_size():
+    """All draws from one generator in order: the same numbers as one eps tensor of every draw at once."""
+    model, x = _model(), _binary(8)
+    lw = log_weights(model, x, 300, seed=3)
+    eps = torch.randn(300, 8, 2, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        z, log_q = sample_q("diagonal", model.q_params(torch.as_tensor(x)), eps, 2)
+        expected = (model.log_joint(torch.as_tensor(x), z) - log_q).double().T.numpy()
+    np.testing.assert_allclose(lw, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_variant_training_threads_count_the_decoder_once_per_iwae_sample(monkeypatch):
+    from helpers.vae_variants import variant_training_threads
+
+    digits = VariantVAE(64, 2, (256, 128))  # notebook 09's model, batch 64
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert variant_training_threads(digits, 64, 1) == V.training_threads(digits, 64) == 1
+        assert variant_training_threads(digits, 64, 5) == 1  # 64 x (99k + 4 x 49k) weights < 2e7
+        assert variant_training_threads(digits, 64, 50) == 2  # 64 x (99k + 49 x 49k) weights > 2e7
+        # train_variant sets that count for the loop and restores the caller's; seeded runs repeat exactly.
+        seen = []
+        set_threads = torch.set_num_threads
+        monkeypatch.setattr(torch, "set_num_threads", lambda n: (seen.append(n), set_threads(n))[1])
+        x = _binary(64, d=64, seed=2)
+        runs = []
+        for _ in range(2):
+            torch.manual_seed(0)
+            model = VariantVAE(64, 2, (256, 128))
+            runs.append((train_variant(model, x, objective="iwae", k=50, epochs=2, batch_size=32, lr=1e-3,
+                                       lr_final=1e-4, seed=0), model.decoder[0].weight.detach().clone()))
+        assert seen == [2, 2, 2, 2]  # 32 x (99k + 49 x 49k) > 2e7: two threads, then the caller's two again
+        train_variant(VariantVAE(64, 2, (256, 128)), x, epochs=1, batch_size=32, lr=1e-3, lr_final=1e-4, seed=0)
+        assert seen[4:] == [1, 2]  # an ELBO step of this size runs on one thread
+        assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
+        assert torch.get_num_threads() == 2
+    finally:
+        monkeypatch.undo()
+        torch.set_num_threads(before)
