@@ -62,7 +62,7 @@ def check_full_covariance_sample(answer, params, eps) -> ExerciseResult:
 
 
 def check_categorical_kl(answer, log_pi) -> ExerciseResult:
-    """Exercise (notebook 08): KL(prod_d Cat(pi_d) || uniform) = sum_d sum_c pi_dc log(C pi_dc), shape (n,).
+    """Exercise (notebook 10): KL(prod_d Cat(pi_d) || uniform) = sum_d sum_c pi_dc log(C pi_dc), shape (n,).
 
     The reference is torch.distributions' own categorical KL, summed over the D factors.
     """
