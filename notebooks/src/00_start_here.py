@@ -55,9 +55,16 @@ print(f"Python {sys.version.split()[0]} | NumPy {np.__version__} | SciPy {scipy.
 # | 03 | [Score-function gradients](03_score_function_gradients.ipynb) | the gradient of $\log p_\theta(x)$ is a posterior expectation (Fisher's identity); score-function vs reparameterisation variance |
 # | 04 | [Jensen and the ELBO](04_jensen_and_the_elbo.ipynb) | the evidence lower bound, its two decompositions, the gap $\mathrm{KL}(q\,\|\,p(z\mid x))$, IWAE; the interactive ELBO-gap explorer |
 # | 05 | [The variational autoencoder](05_variational_autoencoder.ipynb) | amortised inference, a VAE trained on real digits, its ELBO, IWAE and exact $\log p(x)$ |
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# | # | notebook | you leave knowing |
+# |---|---|---|
 # | 06 | [Discrete latents](06_discrete_latents.ipynb) | sums instead of integrals, the cost of enumeration, score-function and relaxed gradients |
-# | 07 | [Closing the gap](07_closing_the_gap.ipynb) | flows by the change of variables; diagonal, full-covariance and planar-flow $q$ against the exact $\log p_\theta(x)$; semi-amortised refinement and the amortisation gap |
-# | 08 | [Objectives and discrete codes](08_objectives_and_discrete_codes.ipynb) | what training with the IWAE bound does to the decoder and to the encoder; a categorical-latent VAE whose $\log p_\theta(x)$ and ELBO are exact sums; Gumbel-softmax vs the score function |
+# | 07 | [Closing the gap: a full-covariance q and a few steps per image](07_closing_the_gap.ipynb) | what a full-covariance $q$ buys against the exact $\log p_\theta(x)$; the gap split into approximation and amortisation gaps; semi-amortised refinement |
+# | 08 | [Normalising flows as q](08_normalising_flows.ipynb) | the change of variables, planar layers, and a flow $q$ fitted to the same posteriors as a Gaussian one |
+# | 09 | [Training with the IWAE bound](09_importance_weighted_training.ipynb) | what training with $\mathcal L_K$ does to the decoder and to the encoder, which becomes a proposal |
+# | 10 | [A categorical latent you can enumerate](10_categorical_latents.ipynb) | a VAE whose $\log p_\theta(x)$ and ELBO are exact sums; Gumbel-softmax vs the score function, judged by the true objective |
+# | 11 | [Posterior collapse](11_posterior_collapse.ipynb) | a decoder strong enough to ignore $z$: KL per latent unit, warm-up and $\beta$, and what $\log p_\theta(x)$ says |
 #
 # Read them in order: each builds on the ideas, and often the models, of the ones before it.
 
