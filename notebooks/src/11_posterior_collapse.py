@@ -9,7 +9,7 @@
 # $\log p_\theta(x)$.
 #
 # **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the two
-# gaps) and [09 · Training with the IWAE bound](09_training_with_iwae.ipynb) (IWAE as a measure of
+# gaps) and [09 · Training with the IWAE bound](09_importance_weighted_training.ipynb) (IWAE as a measure of
 # $\log p_\theta(x)$).
 # **Run time:** about 40 s on a 2-core laptop CPU, four trainings included (no pretrained weights).
 
@@ -379,7 +379,7 @@ assert gaps[c][0] == min(g[0] for g in gaps.values()) and gaps[c][1] == min(g[1]
 # the model so that collapse is impossible: the variational lossy autoencoder (Chen et al., 2017) limits what the
 # autoregressive decoder can see, so global structure must pass through $z$; $\delta$-VAEs (Razavi et al., 2019)
 # keep $q_\phi$ and $p(z)$ a fixed KL apart by construction. Notebooks [07](07_closing_the_gap.ipynb) and
-# [09](09_training_with_iwae.ipynb) hold the tools to test any of them the way this notebook did: ELBO, IWAE and
+# [09](09_importance_weighted_training.ipynb) hold the tools to test any of them the way this notebook did: ELBO, IWAE and
 # the two gaps on held-out images. Back to the map: [00 · Start here](00_start_here.ipynb).
 
 # %% [markdown]
