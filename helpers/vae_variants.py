@@ -186,12 +186,13 @@ def variant_training_threads(model: VAE, batch_size: int, k: int = 1) -> int:
 
 def train_variant(model: VariantVAE, x_train, *, objective: str = "elbo", k: int = 1, epochs: int,
                   batch_size: int, lr: float, lr_final: float, seed: int, beta: float = 1.0,
-                  warmup_epochs: int = 0) -> VariantHistory:
+                  warmup_epochs: int = 0, num_threads: int | str | None = "auto") -> VariantHistory:
     r"""Train with Adam on the ``objective`` ("elbo" with KL weight ``beta`` and warm-up, or "iwae" with ``k``
     samples); the step size decays geometrically from ``lr`` to ``lr_final``.  Torch's intra-op thread count is
     ``variant_training_threads`` during training (one thread for the digits VAE's ELBO steps, torch's own count
-    for an IWAE step with many samples), restored afterwards.  The same model state, data, ``seed`` and thread
-    count give the same history."""
+    for an IWAE step with many samples), restored afterwards; ``num_threads`` overrides it as in
+    ``helpers.vae.train`` (an integer sets the count, ``None`` leaves torch's alone).  The same model state, data,
+    ``seed`` and thread count give the same history."""
     if objective not in ("elbo", "iwae"):
         raise ValueError(f"objective must be 'elbo' or 'iwae', got {objective!r}")
     k = positive_int(k, "k")
@@ -207,6 +208,10 @@ def train_variant(model: VariantVAE, x_train, *, objective: str = "elbo", k: int
         raise ValueError(f"warmup_epochs must be a non-negative integer, got {warmup_epochs!r}")
     if objective == "iwae" and (beta != 1.0 or warmup_epochs):
         raise ValueError("beta and warmup_epochs apply to objective='elbo' only")
+    if num_threads == "auto":
+        num_threads = variant_training_threads(model, batch_size, k)
+    elif num_threads is not None:
+        num_threads = positive_int(num_threads, "num_threads")
     data = _data(model, x_train, "x_train")
     gen = _gen(seed)
     n, kz = data.shape[0], model.latent_dim
@@ -215,7 +220,8 @@ def train_variant(model: VariantVAE, x_train, *, objective: str = "elbo", k: int
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=(lr_final / lr) ** (1 / max(1, steps - 1)))
     history = VariantHistory()
     threads = torch.get_num_threads()
-    torch.set_num_threads(variant_training_threads(model, batch_size, k))
+    if num_threads is not None:
+        torch.set_num_threads(num_threads)
     start = time.perf_counter()
     model.train()
     try:

@@ -227,6 +227,12 @@ def test_variant_training_threads_count_the_decoder_once_per_iwae_sample(monkeyp
         assert seen == [2, 2, 2, 2]  # 32 x (99k + 49 x 49k) > 2e7: two threads, then the caller's two again
         train_variant(VariantVAE(64, 2, (256, 128)), x, epochs=1, batch_size=32, lr=1e-3, lr_final=1e-4, seed=0)
         assert seen[4:] == [1, 2]  # an ELBO step of this size runs on one thread
+        train_variant(VariantVAE(64, 2, (256, 128)), x, objective="iwae", k=50, epochs=1, batch_size=32, lr=1e-3,
+                      lr_final=1e-4, seed=0, num_threads=1)
+        assert seen[6:] == [1, 2]  # an explicit count overrides the rule
+        with pytest.raises(ValueError, match="num_threads"):
+            train_variant(VariantVAE(64, 2, (256, 128)), x, epochs=1, batch_size=32, lr=1e-3, lr_final=1e-4, seed=0,
+                          num_threads="many")
         assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
         assert torch.get_num_threads() == 2
     finally:
