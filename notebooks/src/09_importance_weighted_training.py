@@ -16,7 +16,7 @@
 #   each decoder's exact $\log p_\theta(x)$, its ELBO and its IWAE bounds;
 # - measure what IWAE training does to the encoder: its KL to the posterior in both directions, by quadrature, and
 #   the effective sample size of its importance weights: the encoder becomes a proposal;
-# - compute $\mathcal L_{50}$ from raw log weights yourself;
+# - compute $\mathcal L_{50}$ and the effective sample size from raw log weights yourself;
 # - close with one table of the three models against their exact $\log p_\theta(x)$.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -35,7 +35,7 @@ import torch
 from scipy.special import logsumexp
 
 from helpers.data import load_digits_binarized
-from helpers.exercises import check_iwae_bound
+from helpers.exercises import check_effective_sample_size, check_iwae_bound
 from helpers.semi_amortised import refine_q
 from helpers.vae import iwae_curve
 from helpers.vae_variants import VariantVAE, elbo_of, grid_kl_both_ways, log_weights, train_variant
@@ -151,6 +151,30 @@ answer_iwae_bound_trained = logsumexp(log_w_try, axis=1) - np.log(50)
 
 # %% nbgrader={"grade": true, "grade_id": "iwae_bound_trained_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 result = check_iwae_bound(answer_iwae_bound_trained, log_w_try)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
+result
+
+# %% [markdown]
+# ### Try it 2: the effective sample size of a proposal
+#
+# The ESS column of the table is Kish's effective sample size, $(\sum_m w_m)^2 / \sum_m w_m^2$ with
+# $w_m = p_\theta(x, z_m)/q_\phi(z_m \mid x)$, as a fraction of the number of draws. `log_w_ess` holds the 50 log
+# weights of the first test image under the $\mathcal L_{50}$-trained encoder (the first row of `log_w_try`).
+# Compute the ESS itself (a number between 1 and 50), without overflow: the weights are only known up to a common
+# factor, and the ESS does not depend on it.
+
+# %% nbgrader={"grade": false, "grade_id": "proposal_ess", "locked": false, "schema_version": 3, "solution": true, "task": false}
+log_w_ess = log_w_try[0]
+answer_proposal_ess = ...  # your code: one number
+### BEGIN SOLUTION
+w_ess = np.exp(log_w_ess - log_w_ess.max())
+answer_proposal_ess = w_ess.sum() ** 2 / np.sum(w_ess**2)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "proposal_ess_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+result = check_effective_sample_size(answer_proposal_ess, log_w_ess)
 ### BEGIN HIDDEN TESTS
 assert result.passed, result.message
 ### END HIDDEN TESTS

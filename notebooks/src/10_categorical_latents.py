@@ -18,7 +18,8 @@
 # - compute a categorical VAE's exact $\log p_\theta(x)$ and exact ELBO by enumerating all 4,096 states;
 # - train it with Gumbel-softmax (relaxed and straight-through) and with the score function and a leave-one-out
 #   baseline, tracking the objective each maximises and the exact ELBO side by side;
-# - write the closed-form KL of a categorical $q$ to the uniform prior;
+# - write the closed-form KL of a categorical $q$ to the uniform prior, and the exact $\log p_\theta(x)$ as a sum over
+#   states;
 # - close with one table of the three models against their exact $\log p_\theta(x)$.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -35,6 +36,7 @@ import torch
 
 from helpers.categorical_vae import (
     CategoricalVAE,
+    all_states,
     exact_elbo,
     exact_log_marginal,
     fit_categorical_q,
@@ -42,7 +44,7 @@ from helpers.categorical_vae import (
     train_categorical,
 )
 from helpers.data import load_digits_binarized
-from helpers.exercises import check_categorical_kl
+from helpers.exercises import check_categorical_kl, check_mixture_log_marginal
 from helpers.plotting import COLORS, labelled, show, subplots, use_course_style
 
 use_course_style()
@@ -169,6 +171,31 @@ answer_categorical_kl = np.sum(np.exp(log_pi_try) * (log_pi_try + np.log(8)), ax
 
 # %% nbgrader={"grade": true, "grade_id": "categorical_kl_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 result = check_categorical_kl(answer_categorical_kl, log_pi_try)
+### BEGIN HIDDEN TESTS
+assert result.passed, result.message
+### END HIDDEN TESTS
+result
+
+# %% [markdown]
+# ### Try it 2: the exact $\log p_\theta(x)$ by enumeration
+#
+# A categorical latent makes the VAE a mixture with $C^D$ components, one per state. `log_lik_try` holds
+# $\log p_\theta(x \mid s)$ of the score-function model for the first five test images and every state $s$, shape
+# (5, 4096), and `log_prior_try` the uniform prior's $\log p(s)$, shape (4096,). Compute $\log p_\theta(x)$ for each
+# image, in log space.
+
+# %% nbgrader={"grade": false, "grade_id": "enumerated_log_marginal", "locked": false, "schema_version": 3, "solution": true, "task": false}
+with torch.no_grad():
+    codes_try = all_states(4, 8)[:, None, :].expand(4096, 5, 32)  # every state, for each of the five images
+    log_lik_try = cat_models["score"].log_likelihood(torch.as_tensor(x_test[:5]), codes_try).double().numpy().T
+log_prior_try = np.full(4096, -4 * np.log(8))
+answer_enumerated_log_marginal = ...  # your code: one log p(x) per image, shape (5,)
+### BEGIN SOLUTION
+answer_enumerated_log_marginal = np.logaddexp.reduce(log_prior_try + log_lik_try, axis=1)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "enumerated_log_marginal_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+result = check_mixture_log_marginal(answer_enumerated_log_marginal, log_prior_try, log_lik_try)
 ### BEGIN HIDDEN TESTS
 assert result.passed, result.message
 ### END HIDDEN TESTS
