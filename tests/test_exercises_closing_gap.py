@@ -1,4 +1,4 @@
-"""Checkers of notebook 07: the reference passes, each usual slip gets its own hint, nothing raises."""
+"""Checkers of notebooks 07-10: the reference passes, each usual slip gets its own hint, nothing raises."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from helpers.exercises.gradients import *  # noqa: F401,F403 (notebook 03)
 from helpers.exercises.elbo import *  # noqa: F401,F403 (notebook 04)
 from helpers.exercises.vae import *  # noqa: F401,F403 (notebook 05)
 from helpers.exercises.discrete import *  # noqa: F401,F403 (notebook 06)
-from helpers.exercises.closing_gap import *  # noqa: F401,F403 (notebook 07)
+from helpers.exercises.closing_gap import *  # noqa: F401,F403 (notebooks 07-10)
 from helpers.exercises.collapse import *  # noqa: F401,F403 (notebook 11)
 
 __all__ = ["ExerciseResult", "reveal_solution"]

@@ -1,4 +1,4 @@
-"""Checkers for notebooks 07 (richer q, semi-amortised inference) and 08 (IWAE training, categorical latents).
+"""Checkers for notebooks 07-10: full-covariance q, flows, IWAE training and categorical latents.
 
 Inputs may be NumPy arrays or torch tensors; answers are compared in float64.
 """
