@@ -39,7 +39,7 @@ from helpers.vae import PARALLEL_WORK_PER_STEP, VAE
 
 __all__ = ["FAMILIES", "n_q_params", "sample_q", "VariantVAE", "VariantHistory", "train_variant",
            "variant_training_threads", "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units",
-           "grid_kl_both_ways"]
+           "grid_kl_both_ways", "bounds_against_exact"]
 
 FAMILIES = ("diagonal", "full", "planar")
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus, "silu": nn.SiLU}
@@ -379,3 +379,36 @@ def grid_kl_both_ways(model: VAE, x, mean, logvar, grid: int = 300, *, half_widt
     if return_log_marginal:
         return exclusive.numpy(), inclusive.numpy(), log_px.numpy()
     return exclusive.numpy(), inclusive.numpy()
+
+
+def bounds_against_exact(model: VariantVAE, x, *, n_samples: int = 5000, n_elbo: int = 1000, grid: int = 200,
+                         check_grid: int = 150, seed: int = 0) -> dict:
+    r"""Per image, the three numbers every closing table compares, from one set of draws from the encoder's q.
+
+    - ``elbo``: the mean of the first ``n_elbo`` log weights, and ``elbo_se`` the standard error of its average
+      over the images;
+    - ``iwae``: IWAE-``n_samples`` (log mean exp of all the log weights), with ``iwae_se_image`` its delta-method
+      standard error per image and ``iwae_se`` that of its average;
+    - ``exact``: log p_theta(x) by quadrature on a ``grid`` x ``grid`` midpoint grid (2-D latent), and
+      ``grid_change`` the largest change on any image when the grid is ``check_grid`` instead (a convergence check).
+    """
+    from scipy.special import logsumexp
+
+    from helpers.vae import exact_log_marginal
+
+    n_samples, n_elbo = positive_int(n_samples, "n_samples"), positive_int(n_elbo, "n_elbo")
+    if n_elbo > n_samples:
+        raise ValueError(f"n_elbo must be at most n_samples = {n_samples}, got {n_elbo}")
+    lw = log_weights(model, x, n_samples, seed=seed)  # (n, n_samples)
+    w = np.exp(lw - lw.max(axis=1, keepdims=True))
+    exact = exact_log_marginal(model, x, grid=grid)
+    iwae_se_image = w.std(axis=1) / (w.mean(axis=1) * np.sqrt(n_samples))
+    return {
+        "elbo": lw[:, :n_elbo].mean(axis=1),
+        "elbo_se": lw[:, :n_elbo].std(axis=1).mean() / np.sqrt(n_elbo * len(lw)),
+        "iwae": logsumexp(lw, axis=1) - np.log(n_samples),
+        "iwae_se_image": iwae_se_image,
+        "iwae_se": np.sqrt(np.sum(iwae_se_image**2)) / len(lw),
+        "exact": exact,
+        "grid_change": np.abs(exact - exact_log_marginal(model, x, grid=check_grid)).max(),
+    }

@@ -238,3 +238,19 @@ def test_variant_training_threads_count_the_decoder_once_per_iwae_sample(monkeyp
     finally:
         monkeypatch.undo()
         torch.set_num_threads(before)
+
+
+def test_bounds_against_exact_agree_with_the_posterior_kl_by_quadrature():
+    """ELBO, IWAE and exact log p(x) of one call, against a second, sampling-free route: log p(x) - ELBO must be
+    KL(q || p(z|x)) on the grid, and IWAE-5000 must lie between the ELBO and log p(x) up to its standard error."""
+    from helpers.vae_variants import bounds_against_exact
+
+    model, x = _model(), _binary(12)
+    r = bounds_against_exact(model, x, n_samples=5000, n_elbo=1000, grid=200, check_grid=150, seed=0)
+    mean, logvar = (t.detach().numpy() for t in model.encode(torch.as_tensor(x)))
+    kl = V.grid_posterior_kl(model, x, mean, logvar, grid=200)
+    assert abs((r["exact"] - r["elbo"]).mean() - kl.mean()) < 4 * r["elbo_se"]
+    assert np.all(r["elbo"] < r["iwae"]) and np.all(r["iwae"] < r["exact"] + 4 * r["iwae_se_image"] + 1e-3)
+    assert r["grid_change"] < 2e-3 and r["iwae_se"] > 0
+    with pytest.raises(ValueError, match="n_elbo"):
+        bounds_against_exact(model, x, n_samples=10, n_elbo=20)
