@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import time
+from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-from tools.course import NOTEBOOK_DIR, notebooks, select
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for the course tooling
+from tools.course import NOTEBOOK_DIR, notebooks, select  # noqa: E402
 
 
 def _seconds(cell) -> float | None:
