@@ -24,6 +24,7 @@ The KL term is in closed form for all three.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -49,6 +50,12 @@ def all_states(n_vars: int, n_values: int) -> torch.Tensor:
     n_vars, n_values = positive_int(n_vars, "n_vars"), positive_int(n_values, "n_values")
     if n_values**n_vars > _MAX_STATES:
         raise ValueError(f"C^D = {n_values}^{n_vars} states is too many to enumerate (limit {_MAX_STATES})")
+    return _states(n_vars, n_values).clone()
+
+
+@functools.lru_cache(maxsize=8)
+def _states(n_vars: int, n_values: int) -> torch.Tensor:
+    """``all_states``, built once per (D, C): the exact sums ask for it after every training epoch. Read only."""
     index = torch.tensor(list(itertools.product(range(n_values), repeat=n_vars)))
     return F.one_hot(index, n_values).reshape(len(index), n_vars * n_values).float()
 
@@ -89,17 +96,16 @@ def _data(model: CategoricalVAE, x, name: str = "x") -> torch.Tensor:
 
 @torch.no_grad()
 def _state_log_likelihoods(model: CategoricalVAE, data: torch.Tensor):
-    """log p_theta(x|s) for every state s and image: (S, n) float64, and the states (S, D*C)."""
-    states = all_states(model.n_vars, model.n_values)
-    logits = model.decoder(states).double()
-    return logits @ data.double().T - F.softplus(logits).sum(-1, keepdim=True), states
+    """log p_theta(x|s) for every state s (in the order of ``all_states``) and image: (S, n) float64."""
+    logits = model.decoder(_states(model.n_vars, model.n_values)).double()
+    return logits @ data.double().T - F.softplus(logits).sum(-1, keepdim=True)
 
 
 @torch.no_grad()
 def exact_log_marginal(model: CategoricalVAE, x) -> np.ndarray:
     """log p_theta(x) per image by summing over all C^D states, shape (n,), float64."""
     model.eval()
-    log_lik, _ = _state_log_likelihoods(model, _data(model, x))
+    log_lik = _state_log_likelihoods(model, _data(model, x))
     return (torch.logsumexp(log_lik, 0) - model.n_vars * math.log(model.n_values)).numpy()
 
 
@@ -108,10 +114,9 @@ def exact_elbo(model: CategoricalVAE, x) -> np.ndarray:
     """The ELBO of the encoder's q per image, by summing over all states (no sampling), shape (n,), float64."""
     model.eval()
     data = _data(model, x)
-    log_lik, states = _state_log_likelihoods(model, data)
+    log_lik = _state_log_likelihoods(model, data)
     log_pi = model.q_logits(data).double()  # (n, D, C)
-    log_q = states.double() @ log_pi.reshape(len(data), -1).T  # (S, n): sum_d log pi_d[s_d]
-    return ((log_q.exp() * log_lik).sum(0) - model.kl_to_prior(log_pi)).numpy()
+    return _elbo_from_table(model, log_lik, log_pi).numpy()
 
 
 @dataclass
@@ -203,9 +208,10 @@ def _objective(model, batch, estimator, tau, n_samples, gen):
     return value, value
 
 
-def _elbo_from_table(model: CategoricalVAE, log_lik: torch.Tensor, states: torch.Tensor, log_pi: torch.Tensor):
+def _elbo_from_table(model: CategoricalVAE, log_lik: torch.Tensor, log_pi: torch.Tensor):
     """Exact ELBO per image from the (S, n) table of log p(x|s) and q's normalised logits (n, D, C)."""
-    log_q = states.to(log_pi.dtype) @ log_pi.reshape(log_pi.shape[0], -1).T  # (S, n)
+    states = _states(model.n_vars, model.n_values).to(log_pi.dtype)
+    log_q = states @ log_pi.reshape(log_pi.shape[0], -1).T  # (S, n): sum_d log pi_d[s_d]
     return (log_q.exp() * log_lik.to(log_pi.dtype)).sum(0) - model.kl_to_prior(log_pi)
 
 
@@ -221,7 +227,7 @@ def fit_categorical_q(model: CategoricalVAE, x, *, steps: int = 200, lr: float =
     data = _data(model, x)
     steps = positive_int(steps, "steps")
     model.eval()
-    log_lik, states = _state_log_likelihoods(model, data)
+    log_lik = _state_log_likelihoods(model, data)
     with torch.no_grad():
         start = model.q_logits(data) if init is None else torch.as_tensor(np.asarray(init, np.float32))
     if start.shape != (data.shape[0], model.n_vars, model.n_values):
@@ -232,7 +238,7 @@ def fit_categorical_q(model: CategoricalVAE, x, *, steps: int = 200, lr: float =
     best_value = torch.full((data.shape[0],), -torch.inf, dtype=torch.float64)
     best_logits = logits.detach().clone()
     for _ in range(steps + 1):
-        value = _elbo_from_table(model, log_lik, states, F.log_softmax(logits, -1))
+        value = _elbo_from_table(model, log_lik, F.log_softmax(logits, -1))
         with torch.no_grad():  # keep each image's best q so far: Adam's steps need not climb every time
             better = value > best_value
             best_value = torch.where(better, value, best_value)
@@ -251,7 +257,7 @@ def iwae_categorical(model: CategoricalVAE, x, k: int, *, seed: int = 0) -> np.n
     data = _data(model, x)
     k = positive_int(k, "k")
     model.eval()
-    log_lik, _ = _state_log_likelihoods(model, data)  # (S, n)
+    log_lik = _state_log_likelihoods(model, data)  # (S, n)
     log_pi = model.q_logits(data).double()  # (n, D, C)
     gen = torch.Generator().manual_seed(int(seed))
     draws = torch.multinomial(log_pi.exp().reshape(-1, model.n_values), k, replacement=True, generator=gen)

@@ -6,7 +6,6 @@ Inputs may be NumPy arrays or torch tensors; answers are compared in float64.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from helpers.exercises._feedback import ExerciseResult, _as_array, compare
 
@@ -19,6 +18,8 @@ def check_affine_flow_log_density(answer, z0, a_matrix, shift) -> ExerciseResult
 
     The reference is SciPy's density of N(c, A A^T) at z, an independent route to the same number.
     """
+    from scipy import stats  # imported here: scipy.stats costs about a second at import, on every notebook
+
     z0, a_matrix, shift = _as_array(z0), _as_array(a_matrix), _as_array(shift)
     z = z0 @ a_matrix.T + shift
     expected = stats.multivariate_normal(shift, a_matrix @ a_matrix.T).logpdf(z)
@@ -92,6 +93,8 @@ def check_full_covariance_log_density(answer, params, z) -> ExerciseResult:
 
     The reference is SciPy's density of N(mean, L L^T), which never forms eps = L^{-1} (z - mean).
     """
+    from scipy import stats
+
     params, z = _as_array(params), _as_array(z)
     mean, log_diag, below = params[:, :2], params[:, 2:4], params[:, 4]
     chol = np.zeros((len(params), 2, 2))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
 
 from helpers.exercises._feedback import ExerciseResult, compare
 
@@ -24,6 +23,8 @@ def check_noise_covariance(answer, noise_std: float, data_dim: int) -> ExerciseR
 
 def check_gaussian_log_density(answer, x: float, mean: float, noise_std: float) -> ExerciseResult:
     """Exercise: log N(x; mean, sigma^2) with sigma a standard deviation, checked against SciPy."""
+    from scipy.stats import norm  # imported here: scipy.stats costs about a second at import, on every notebook
+
     expected = norm(loc=mean, scale=noise_std).logpdf(x)
     as_variance = norm(loc=mean, scale=np.sqrt(noise_std)).logpdf(x)
     density = norm(loc=mean, scale=noise_std).pdf(x)
