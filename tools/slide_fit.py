@@ -92,11 +92,26 @@ class Slide:
         return f"{self.h + 1}.{self.v + 1}"
 
 
+# Move to slide (h, v) and wait, inside the page, until it is present with its images decoded, then two animation
+# frames more: reveal.js lays out the new slide in the frame after it becomes present. One round trip per slide.
+GOTO = """async ([h, v, timeoutMs]) => {
+  const atSlide = """ + AT_SLIDE + """;
+  const frame = () => new Promise(r => requestAnimationFrame(r));
+  location.hash = `#/${h}/${v}`;
+  const start = performance.now();
+  while (!atSlide([h, v])) {
+    if (performance.now() - start > timeoutMs) return false;
+    await frame();
+  }
+  await frame();
+  await frame();
+  return true;
+}"""
+
+
 def goto_slide(page, h: int, v: int, timeout_ms: int = 10_000) -> None:
-    page.evaluate("([h, v]) => { location.hash = `#/${h}/${v}`; }", [h, v])
-    page.wait_for_function(AT_SLIDE, arg=[h, v], timeout=timeout_ms, polling="raf")
-    # Two animation frames: reveal.js lays out the new slide in the frame after it becomes present.
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    if not page.evaluate(GOTO, [h, v, timeout_ms]):
+        raise TimeoutError(f"slide {h + 1}.{v + 1} did not become present within {timeout_ms} ms")
 
 
 def open_deck(page, deck: Path, timeout_ms: int = 60_000) -> list[int]:
