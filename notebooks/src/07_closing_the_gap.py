@@ -11,7 +11,7 @@
 #
 # **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the
 # exact $\log p_\theta(x)$ by quadrature and the two gaps).
-# **Run time:** about 50 s on a 2-core laptop CPU, two trainings included (no pretrained weights).
+# **Run time:** about 40 s on a 2-core laptop CPU, two trainings included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**

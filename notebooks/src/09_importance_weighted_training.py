@@ -8,7 +8,7 @@
 #
 # **Prerequisites:** [04 · Jensen and the ELBO](04_jensen_and_the_elbo.ipynb) (the IWAE bound and why it rises
 # with $K$) and [07 · Closing the gap](07_closing_the_gap.ipynb) (the two gaps, `refine_q`, the variant VAEs).
-# **Run time:** about 55 s on a 2-core laptop CPU, every training included (no pretrained weights).
+# **Run time:** about 45 s on a 2-core laptop CPU, every training included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**

@@ -11,7 +11,7 @@
 # **Prerequisites:** [06 · Discrete latents](06_discrete_latents.ipynb) (score function, baselines,
 # Gumbel-softmax) and [09 · Training with the IWAE bound](09_importance_weighted_training.ipynb) (the gaps and the
 # closing table).
-# **Run time:** about 50 s on a 2-core laptop CPU, every training included (no pretrained weights).
+# **Run time:** about 40 s on a 2-core laptop CPU, every training included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**

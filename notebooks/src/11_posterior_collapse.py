@@ -11,7 +11,7 @@
 # **Prerequisites:** [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE, IWAE, the two
 # gaps) and [09 · Training with the IWAE bound](09_importance_weighted_training.ipynb) (IWAE as a measure of
 # $\log p_\theta(x)$).
-# **Run time:** about 45 s on a 2-core laptop CPU, four trainings included (no pretrained weights).
+# **Run time:** about 35 s on a 2-core laptop CPU, four trainings included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**
