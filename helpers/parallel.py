@@ -1,8 +1,8 @@
-"""Train independent models side by side, one per core, with the same results as one after another.
+"""Train independent models side by side, sharing the cores, with the same results as one after another.
 
 The digits VAEs train fastest on one intra-op thread (``helpers.vae.train``), which leaves the second core of a
 laptop idle. ``side_by_side`` runs several such trainings in Python threads instead: torch releases the GIL
-inside its kernels and the backward pass, so two trainings overlap for much of each step (notebook 07's two VAEs
+inside its kernels and the backward pass, so the trainings overlap for much of each step (notebook 07's two VAEs
 train in about 10 s side by side against about 14 s one after the other, on two cores). Each training owns its
 model, optimiser and random generator and runs on one intra-op thread, so each result is bitwise the one it gives
 when run alone (``tests/test_parallel.py`` checks this).
@@ -16,33 +16,28 @@ Usage::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import torch
 
-__all__ = ["available_cores", "side_by_side"]
+__all__ = ["side_by_side"]
 
 T = TypeVar("T")
 
 
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system reports one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS and Windows have no sched_getaffinity
-        return max(1, os.cpu_count() or 1)
-
-
 def side_by_side(jobs: Mapping[str, Callable[[], T]], *, workers: int | None = None) -> dict[str, T]:
-    """Run the zero-argument callables in ``jobs`` concurrently, at most ``workers`` at a time (default: one per
-    available core), each on one intra-op thread; return their results under the same names, in the same order.
+    """Run the zero-argument callables in ``jobs`` concurrently, each on one intra-op thread, and return their
+    results under the same names, in the same order.
+
+    At most ``workers`` run at a time. The default starts them all at once and lets the operating system share
+    the cores: with unequal jobs that finishes sooner than a fixed number of slots (three categorical VAEs on two
+    cores, notebook 10: 16.5 s against 18.8 s with two slots).
 
     Every job must train its own model with its own generator (``train_variant``, ``train_categorical``), and
     must not ask for more than one intra-op thread: torch's thread count is shared by the whole process.
-    The first job to raise stops the rest from starting and its exception is raised here.
+    The first job to raise stops the jobs not yet started, and its exception is raised here.
     """
     if not isinstance(jobs, Mapping) or not jobs:
         raise ValueError(f"jobs must be a non-empty mapping of names to callables, got {jobs!r}")
@@ -50,7 +45,7 @@ def side_by_side(jobs: Mapping[str, Callable[[], T]], *, workers: int | None = N
         if not callable(job):
             raise ValueError(f"jobs[{name!r}] must be a callable taking no arguments, got {job!r}")
     if workers is None:
-        workers = available_cores()
+        workers = len(jobs)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     threads = torch.get_num_threads()

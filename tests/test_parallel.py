@@ -8,7 +8,7 @@ import torch
 
 from helpers.categorical_vae import CategoricalVAE, train_categorical
 from helpers.data import load_digits_binarized
-from helpers.parallel import available_cores, side_by_side
+from helpers.parallel import side_by_side
 from helpers.vae_variants import VariantVAE, train_variant
 
 X_TRAIN = load_digits_binarized()[0][:300]
@@ -40,7 +40,7 @@ def test_side_by_side_gives_bitwise_the_models_of_one_training_after_another():
         alone_histories = {name: job() for name, job in _jobs(alone).items()}
     finally:
         torch.set_num_threads(threads)
-    together_histories = side_by_side(_jobs(together), workers=2)
+    together_histories = side_by_side(_jobs(together))  # all three at once
     assert list(together_histories) == ["diagonal", "full", "categorical"]  # the order of the jobs
     assert torch.get_num_threads() == threads  # restored
     for name in alone:
@@ -73,7 +73,3 @@ def test_side_by_side_rejects_bad_jobs(jobs):
 def test_side_by_side_rejects_bad_workers(workers):
     with pytest.raises(ValueError, match="workers"):
         side_by_side({"a": lambda: 1}, workers=workers)
-
-
-def test_available_cores_is_a_positive_count():
-    assert available_cores() >= 1

@@ -82,8 +82,8 @@ print(f"train {x_train.shape}, test {x_test.shape}")
 # (05's architecture, 64 → 256 → 128 and back, Adam, 100 epochs, the step size decaying from $3\cdot10^{-3}$ to
 # $3\cdot10^{-4}$) on the one-sample ELBO, with the KL term in closed form for the diagonal family and estimated
 # by one draw, $\log q_\phi(z \mid x) - \log p(z)$, for the full-covariance one. The two trainings share nothing,
-# so they run side by side, one per core (`helpers.parallel.side_by_side`): each gives the same model as it would
-# alone. First a check of the full-covariance $\log q$ against `torch.distributions.MultivariateNormal`.
+# so they run side by side on the two cores (`helpers.parallel.side_by_side`): each gives the same model as it
+# would alone. First a check of the full-covariance $\log q$ against `torch.distributions.MultivariateNormal`.
 
 # %% slideshow={"slide_type": "subslide"}
 params_check = torch.randn(6, 5, generator=torch.Generator().manual_seed(1))
@@ -129,7 +129,7 @@ models = {}
 for family in ("diagonal", "full"):
     torch.manual_seed(0)
     models[family] = VariantVAE(64, 2, (256, 128), family=family)
-# The two trainings are independent: side by side, one per core, with the same results as one after the other.
+# Independent trainings: side by side, sharing the cores, with the same results as one after the other.
 histories = side_by_side({family: partial(train_variant, model, x_train, epochs=100, batch_size=64, lr=3e-3,
                                           lr_final=3e-4, seed=0) for family, model in models.items()})
 for family, history in histories.items():

@@ -174,9 +174,10 @@ result
 # | planar flow | a diagonal Gaussian pushed through 4 planar layers, each image with its own | 4 + 4 × 5 = 24 |
 #
 # The diagonal model uses 07's recipe and seed, and training runs on one thread, deterministically: it is the same
-# model as 07's diagonal one, with the same numbers. As in 07, the two trainings run side by side, one per core. The planar model's encoder emits the Gaussian's mean and
-# log-variance and each layer's $(u, w, b)$; its layers start near the identity, and its KL term is estimated by
-# one draw, $\log q_\phi(z \mid x) - \log p(z)$, with $\log q_\phi$ from the change of variables.
+# model as 07's diagonal one, with the same numbers (as in 07, the two trainings run side by side). The planar
+# model's encoder emits the Gaussian's mean and log-variance and each layer's $(u, w, b)$; its layers start near
+# the identity, and its KL term is estimated by one draw, $\log q_\phi(z \mid x) - \log p(z)$, with $\log q_\phi$
+# from the change of variables.
 
 # %% tags=["nbval-ignore-output"] slideshow={"slide_type": "subslide"}
 FAMILIES = {"diagonal": 0, "planar": 4}  # family: number of planar layers
@@ -184,7 +185,7 @@ models = {}
 for family, n_flows in FAMILIES.items():
     torch.manual_seed(0)
     models[family] = VariantVAE(64, 2, (256, 128), family=family, n_flows=n_flows)
-# Independent trainings: side by side, one per core, with the same results as one after the other.
+# Independent trainings: side by side, sharing the cores, with the same results as one after the other.
 histories = side_by_side({family: partial(train_variant, model, x_train, epochs=100, batch_size=64, lr=3e-3,
                                           lr_final=3e-4, seed=0) for family, model in models.items()})
 for family, history in histories.items():

@@ -78,8 +78,8 @@ print(f"train {x_train.shape} = fit {x_fit.shape} + validation {x_valid.shape}; 
 # - **score function** with a leave-one-out baseline over $M = 4$ draws per image (unbiased).
 #
 # $\tau$ decays from 1 to 0.5 during training; each model trains for 60 epochs on the fit split, and after every
-# epoch the exact ELBO on the validation split is recorded. The three trainings run side by side, one per core
-# (`helpers.parallel.side_by_side`), each with the same result as it would give alone.
+# epoch the exact ELBO on the validation split is recorded. The three trainings run side by side, sharing the two
+# cores (`helpers.parallel.side_by_side`), each with the same result as it would give alone.
 
 # %% tags=["nbval-ignore-output"] slideshow={"slide_type": "subslide"}
 ESTIMATORS = {"relaxed": "Gumbel-softmax, relaxed", "straight-through": "Gumbel-softmax, straight-through",
@@ -88,7 +88,7 @@ cat_models = {}
 for estimator in ESTIMATORS:
     torch.manual_seed(0)
     cat_models[estimator] = CategoricalVAE(64, 4, 8, (256, 128))
-# Independent trainings: side by side, one per core, with the same results as one after the other.
+# Independent trainings: side by side, sharing the cores, with the same results as one after the other.
 cat_histories = side_by_side({
     estimator: partial(train_categorical, model, x_fit, estimator=estimator, epochs=60, batch_size=64, lr=3e-3,
                        lr_final=3e-4, seed=0, tau=1.0, tau_final=0.5, n_samples=4, x_valid=x_valid)

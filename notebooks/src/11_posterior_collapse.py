@@ -115,8 +115,8 @@ assert torch.count_nonzero(torch.tril(jac, -1)) == 64 * 63 // 2  # ... and depen
 # The recipe was chosen on the validation split, in runs not repeated here, and no test image was used: the
 # decoder's masked layer of 512 units (against 128 and 256, whose plain-ELBO models kept more KL), the step size
 # (against $3 \cdot 10^{-3}$, by validation ELBO) and the warm-up length (against 30 epochs, by validation
-# IWAE-1000). The four trainings are independent, so they run side by side, one per core, each with the same
-# result as it would give alone.
+# IWAE-1000). The four trainings are independent, so they run side by side, sharing the two cores, each with the
+# same result as it would give alone.
 
 # %% tags=["nbval-ignore-output"] slideshow={"slide_type": "subslide"}
 RECIPES = {  # name: (autoregressive?, beta, warm-up epochs)
@@ -132,7 +132,7 @@ for name, (autoregressive, beta, warmup) in RECIPES.items():
                     else VariantVAE(64, 8, (128, 64)))
     jobs[name] = partial(train_variant, models[name], x_fit, epochs=60, batch_size=64, lr=1e-2, lr_final=1e-3,
                          seed=0, beta=beta, warmup_epochs=warmup)
-# Independent trainings: side by side, one per core, with the same results as one after the other.
+# Independent trainings: side by side, sharing the cores, with the same results as one after the other.
 histories = side_by_side(jobs)
 for name, history in histories.items():
     print(f"{name:24s}: 60 epochs in {history.seconds:.1f} s, KL term in the last epoch {history.kl[-1]:.2f} nats")
@@ -343,7 +343,7 @@ print(f"\nagainst the collapsed model: warm-up IWAE {iwae[w] - iwae[c]:+.3f}, EL
 # since $\log p_\theta(x) \ge$ IWAE-5000, it is **at least** IWAE-5000 $- \text{ELBO}(q^*)$. The amortisation gap
 # $= \text{ELBO}(q^*) - \text{ELBO}(q_\phi)$, with $q^*$ from 30 steps of `refine_q` (so it too is a lower bound on
 # what a fully converged $q^*$ would show). Training time is measured in this run, with the four trainings running
-# side by side, two at a time (`helpers.parallel.side_by_side`).
+# side by side, sharing the two cores (`helpers.parallel.side_by_side`).
 
 # %% slideshow={"slide_type": "subslide"}
 rows = []
