@@ -10,7 +10,7 @@
 # **Prerequisites:** [07 · Closing the gap](07_closing_the_gap.ipynb) (the full-covariance $q$, the two gaps and
 # `refine_q`), [05 · The variational autoencoder](05_variational_autoencoder.ipynb) (the VAE and the exact
 # $\log p_\theta(x)$ by quadrature).
-# **Run time:** about 40 s on a 2-core laptop CPU, two trainings included (no pretrained weights).
+# **Run time:** about 45 s on a 2-core laptop CPU, two trainings included (no pretrained weights).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **In this notebook you will**
