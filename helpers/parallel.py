@@ -2,8 +2,8 @@
 
 The digits VAEs train fastest on one intra-op thread (``helpers.vae.train``), which leaves the second core of a
 laptop idle. ``side_by_side`` runs several such trainings in Python threads instead: torch releases the GIL
-inside its kernels and the backward pass, so the trainings overlap for much of each step (notebook 07's two VAEs
-train in about 10 s side by side against about 14 s one after the other, on two cores). Each training owns its
+inside its kernels and the backward pass, so the trainings overlap for much of each step (notebook 07's two VAEs:
+10.0 s side by side against 13.4 s one after the other on two cores, ``tests/benchmarks/side_by_side_speed.py``). Each training owns its
 model, optimiser and random generator and runs on one intra-op thread, so each result is bitwise the one it gives
 when run alone (``tests/test_parallel.py`` checks this).
 
@@ -32,8 +32,8 @@ def side_by_side(jobs: Mapping[str, Callable[[], T]], *, workers: int | None = N
     results under the same names, in the same order.
 
     At most ``workers`` run at a time. The default starts them all at once and lets the operating system share
-    the cores: with unequal jobs that finishes sooner than a fixed number of slots (three categorical VAEs on two
-    cores, notebook 10: 16.5 s against 18.8 s with two slots).
+    the cores: with unequal jobs that finishes sooner than a fixed number of slots (notebook 10's three categorical
+    VAEs on two cores: 16.5 s against 18.8 s in two slots, one measurement).
 
     Every job must train its own model with its own generator (``train_variant``, ``train_categorical``), and
     must not ask for more than one intra-op thread: torch's thread count is shared by the whole process.
