@@ -37,7 +37,9 @@ def side_by_side(jobs: Mapping[str, Callable[[], T]], *, workers: int | None = N
 
     Every job must train its own model with its own generator (``train_variant``, ``train_categorical``), and
     must not ask for more than one intra-op thread: torch's thread count is shared by the whole process.
-    The first job to raise stops the jobs not yet started, and its exception is raised here.
+    The first job to raise stops the jobs not yet started, and its exception is raised here; so does an
+    interrupt, once the jobs already running have finished (a thread cannot be stopped halfway, and a model
+    must not change after this function has returned).
     """
     if not isinstance(jobs, Mapping) or not jobs:
         raise ValueError(f"jobs must be a non-empty mapping of names to callables, got {jobs!r}")
