@@ -3,9 +3,9 @@
 The digits VAEs train fastest on one intra-op thread (``helpers.vae.train``), which leaves the second core of a
 laptop idle. ``side_by_side`` runs several such trainings in Python threads instead: torch releases the GIL
 inside its kernels and the backward pass, so the trainings overlap for much of each step (notebook 07's two VAEs:
-10.0 s side by side against 13.4 s one after the other on two cores, ``tests/benchmarks/side_by_side_speed.py``). Each training owns its
-model, optimiser and random generator and runs on one intra-op thread, so each result is bitwise the one it gives
-when run alone (``tests/test_parallel.py`` checks this).
+10.0 s side by side against 13.4 s one after the other on two cores, ``tests/benchmarks/side_by_side_speed.py``).
+Each training owns its model, optimiser and random generator and runs on one intra-op thread, so each result is
+bitwise the one it gives when run alone (``tests/test_parallel.py`` checks this).
 
 Usage::
 
