@@ -39,7 +39,7 @@ from helpers.vae import PARALLEL_WORK_PER_STEP, VAE
 
 __all__ = ["FAMILIES", "n_q_params", "sample_q", "VariantVAE", "VariantHistory", "train_variant",
            "variant_training_threads", "log_weights", "elbo_of", "iwae_of", "kl_per_unit", "active_units",
-           "grid_kl_both_ways", "bounds_against_exact"]
+           "grid_kl_both_ways", "bounds_against_exact", "closing_table"]
 
 FAMILIES = ("diagonal", "full", "planar")
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus, "silu": nn.SiLU}
@@ -412,3 +412,30 @@ def bounds_against_exact(model: VariantVAE, x, *, n_samples: int = 5000, n_elbo:
         "exact": exact,
         "grid_change": np.abs(exact - exact_log_marginal(model, x, grid=check_grid)).max(),
     }
+
+
+CLOSING_COLUMNS = ("method", "train s", "ELBO", "IWAE-5000", "exact", "approx.", "amort.")
+
+
+def closing_table(rows, *, approx_label: str = "approx.") -> str:
+    """The closing table of notebooks 07-11 as aligned text, one line per method.
+
+    Each row is (name, training seconds, ELBO, IWAE-5000, exact log p(x), approximation gap, amortisation gap):
+    seconds print with one decimal and nats with three; NaN prints as "–" (no such number for the row) and a
+    string as it is (``"n/a, 8-D"``). ``approx_label`` heads the approximation column (``"approx. ≥"`` where only
+    a lower bound is known). Every column is as wide as its widest entry.
+    """
+    columns = (*CLOSING_COLUMNS[:5], approx_label, CLOSING_COLUMNS[6])
+    table = [list(columns)]
+    for row in rows:
+        if len(row) != len(columns):
+            raise ValueError(f"each row must have {len(columns)} entries {columns}, got {len(row)}: {row!r}")
+        name, seconds, *values = row
+        cells = [str(name), f"{seconds:.1f}"]
+        for v in values:
+            cells.append(v if isinstance(v, str) else "–" if np.isnan(v) else f"{v:.3f}")
+        table.append(cells)
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    return "\n".join(" ".join([line[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(line[1:], widths[1:],
+                                                                                        strict=True)])
+                     for line in table)

@@ -254,3 +254,19 @@ def test_bounds_against_exact_agree_with_the_posterior_kl_by_quadrature():
     assert r["grid_change"] < 2e-3 and r["iwae_se"] > 0
     with pytest.raises(ValueError, match="n_elbo"):
         bounds_against_exact(model, x, n_samples=10, n_elbo=20)
+
+
+def test_closing_table_aligns_every_column_and_marks_missing_numbers():
+    from helpers.vae_variants import closing_table
+
+    rows = [("a short name", 8.64, -18.8134, -18.0301, -17.9604, 0.2469, 0.6061),
+            ("a much longer method name", 12.0, -1.0, -0.5, "n/a, 8-D", 0.25, np.nan)]
+    lines = closing_table(rows, approx_label="approx. ≥").splitlines()
+    assert len(lines) == 3 and len({len(line) for line in lines}) == 1  # one width for every line
+    assert lines[0].split() == ["method", "train", "s", "ELBO", "IWAE-5000", "exact", "approx.", "≥", "amort."]
+    assert lines[1].split()[-6:] == ["8.6", "-18.813", "-18.030", "-17.960", "0.247", "0.606"]
+    assert lines[2].endswith("n/a, 8-D     0.250      –")
+    # Each number ends where its header ends (right-aligned under it).
+    assert lines[0].index("IWAE-5000") + len("IWAE-5000") == lines[1].index("-18.030") + len("-18.030")
+    with pytest.raises(ValueError, match="7 entries"):
+        closing_table([("too short", 1.0, -1.0)])

@@ -50,7 +50,7 @@ from helpers.parallel import side_by_side
 from helpers.plotting import COLORS, labelled, show, subplots, use_course_style
 from helpers.semi_amortised import diagonal_to_family, refine_q
 from helpers.vae import grid_posterior_kl
-from helpers.vae_variants import VariantVAE, bounds_against_exact, elbo_of, sample_q, train_variant
+from helpers.vae_variants import VariantVAE, bounds_against_exact, closing_table, elbo_of, sample_q, train_variant
 
 use_course_style()
 torch.manual_seed(0)
@@ -330,11 +330,7 @@ for t in (10, T):
     rows.append((f"diagonal q + {t} steps per image", histories["diagonal"].seconds
                  + refine_seconds["diagonal"] * t / T, elbo_t[t].mean(), d["iwae"].mean(), d["exact"].mean(),
                  d["approximation"].mean(), (d["elbo_best"] - elbo_t[t]).mean()))
-header = f"{'method':34s} {'train s':>7s} {'ELBO':>8s} {'IWAE-5000':>9s} {'exact':>8s} {'approx.':>7s} {'amort.':>7s}"
-print(header)
-for name, seconds, *values in rows:
-    print(f"{name:34s} {seconds:7.1f} " + " ".join(f"{v:{w}.3f}" for v, w in zip(values, (8, 9, 8, 7, 7),
-                                                                                 strict=True)))
+print(closing_table(rows))
 # The orderings the prose claims: in every amortised row ELBO < IWAE-5000 (and < exact, up to Monte Carlo error);
 # the full-covariance q has the smaller amortisation gap; refinement lowers it with every step count.
 for name, _, elbo_v, iwae_v, exact_v, *_ in rows[:2]:

@@ -47,7 +47,7 @@ from helpers.plotting import COLORS, labelled, show, subplots, use_course_style
 from helpers.quadrature import latent_grid
 from helpers.semi_amortised import diagonal_to_family, refine_q
 from helpers.vae import grid_log_joint
-from helpers.vae_variants import VariantVAE, bounds_against_exact, elbo_of, sample_q, train_variant
+from helpers.vae_variants import VariantVAE, bounds_against_exact, closing_table, elbo_of, sample_q, train_variant
 
 use_course_style()
 torch.manual_seed(0)
@@ -366,11 +366,7 @@ for family, r in results.items():
 for family, gap in same_decoder.items():
     rows.append((f"best {family} q per image, diag. decoder", histories["diagonal"].seconds + fit_seconds[family],
                  (d["exact"] - gap).mean(), d["iwae"].mean(), d["exact"].mean(), gap.mean(), np.nan))
-header = f"{'method':40s} {'train s':>7s} {'ELBO':>8s} {'IWAE-5000':>9s} {'exact':>8s} {'approx.':>7s} {'amort.':>7s}"
-print(header)
-for name, seconds, *values in rows:
-    print(f"{name:40s} {seconds:7.1f} " + " ".join("–".rjust(w) if np.isnan(v) else f"{v:{w}.3f}"
-                                                   for v, w in zip(values, (8, 9, 8, 7, 7), strict=True)))
+print(closing_table(rows))  # – marks a gap the row does not have
 # The orderings the prose claims: in both amortised rows ELBO < IWAE-5000 (and < exact, up to Monte Carlo error),
 # and the flow has the smaller amortisation gap; a per-image fit of any family beats the diagonal encoder's ELBO.
 for name, _, elbo_v, iwae_v, exact_v, *_ in rows[:2]:

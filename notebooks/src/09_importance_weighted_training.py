@@ -38,7 +38,14 @@ from helpers.data import load_digits_binarized
 from helpers.exercises import check_effective_sample_size, check_iwae_bound
 from helpers.semi_amortised import refine_q
 from helpers.vae import iwae_curve
-from helpers.vae_variants import VariantVAE, elbo_of, grid_kl_both_ways, log_weights, train_variant
+from helpers.vae_variants import (
+    VariantVAE,
+    closing_table,
+    elbo_of,
+    grid_kl_both_ways,
+    log_weights,
+    train_variant,
+)
 
 torch.manual_seed(0)
 # Two threads for the large evaluations (IWAE, quadrature). Training picks its own count by the work per step
@@ -199,10 +206,7 @@ for name, model in iw_models.items():
     elbo_best = elbo_of(model, x_test, 1000, seed=1, params=best)
     rows.append((f"Gaussian z, trained on {name}", iw_seconds[name], r["elbo"].mean(), r["iwae"].mean(),
                  r["exact"].mean(), (r["exact"] - elbo_best).mean(), (elbo_best - r["elbo"]).mean()))
-print(f"{'method':34s} {'train s':>7s} {'ELBO':>8s} {'IWAE-5000':>9s} {'exact':>8s} {'approx.':>7s} {'amort.':>7s}")
-for name, seconds, *values in rows:
-    print(f"{name:34s} {seconds:7.1f} " + " ".join(f"{v:{w}.3f}" for v, w in zip(values, (8, 9, 8, 7, 7),
-                                                                                 strict=True)))
+print(closing_table(rows))
 for name, _, elbo_v, iwae_v, exact_v, approx, amort in rows:
     assert elbo_v < iwae_v < exact_v + 0.01, name  # the ordering in every row
     assert approx > 0 and amort > -0.01, name

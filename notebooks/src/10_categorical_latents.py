@@ -49,6 +49,7 @@ from helpers.data import load_digits_binarized
 from helpers.exercises import check_categorical_kl, check_mixture_log_marginal
 from helpers.parallel import side_by_side
 from helpers.plotting import COLORS, labelled, show, subplots, use_course_style
+from helpers.vae_variants import closing_table
 
 use_course_style()
 torch.manual_seed(0)
@@ -223,10 +224,7 @@ for estimator, r in cat.items():
     rows.append((f"categorical z, {ESTIMATORS[estimator]}", cat_histories[estimator].seconds, r["elbo"].mean(),
                  r["iwae"].mean(), r["exact"].mean(), (r["exact"] - r["elbo_best"]).mean(),
                  (r["elbo_best"] - r["elbo"]).mean()))
-print(f"{'method':50s} {'train s':>7s} {'ELBO':>8s} {'IWAE-5000':>9s} {'exact':>8s} {'approx.':>7s} {'amort.':>7s}")
-for name, seconds, *values in rows:
-    print(f"{name:50s} {seconds:7.1f} " + " ".join(f"{v:{w}.3f}" for v, w in zip(values, (8, 9, 8, 7, 7),
-                                                                                 strict=True)))
+print(closing_table(rows))
 for name, _, elbo_v, iwae_v, exact_v, approx, amort in rows:
     assert elbo_v < iwae_v < exact_v + 0.01, name  # the ordering in every row
     assert approx > 0 and amort >= -1e-6, name

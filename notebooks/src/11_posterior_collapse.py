@@ -44,7 +44,15 @@ from helpers.exercises import check_kl_per_unit, check_unit_activity
 from helpers.parallel import side_by_side
 from helpers.plotting import COLORS, labelled, show, subplots, use_course_style
 from helpers.semi_amortised import refine_q
-from helpers.vae_variants import VariantVAE, active_units, elbo_of, kl_per_unit, log_weights, train_variant
+from helpers.vae_variants import (
+    VariantVAE,
+    active_units,
+    closing_table,
+    elbo_of,
+    kl_per_unit,
+    log_weights,
+    train_variant,
+)
 
 use_course_style()
 torch.manual_seed(0)
@@ -350,9 +358,7 @@ rows = []
 for name, r in results.items():
     rows.append((name, histories[name].seconds, elbo[name], iwae[name], "n/a, 8-D",
                  (r["iwae"] - r["elbo_best"]).mean(), (r["elbo_best"] - r["elbo"]).mean()))
-print(f"{'method':26s} {'train s':>7s} {'ELBO':>8s} {'IWAE-5000':>9s} {'exact':>9s} {'approx. ≥':>9s} {'amort.':>7s}")
-for name, seconds, elbo_v, iwae_v, exact_v, approx, amort in rows:
-    print(f"{name:26s} {seconds:7.1f} {elbo_v:8.3f} {iwae_v:9.3f} {exact_v:>9s} {approx:9.3f} {amort:7.3f}")
+print(closing_table(rows, approx_label="approx. ≥"))
 gaps = {name: (approx, amort) for name, _, _, _, _, approx, amort in rows}
 for name, (approx, amort) in gaps.items():
     assert approx > 0 and amort > -0.01, name
